@@ -1,0 +1,66 @@
+using System.Data.Common;
+using Dapper;
+using Integration.Core.Hosting;
+using Integration.Core.Privacy;
+using Integration.Core.Store;
+using Microsoft.Extensions.Logging;
+
+namespace Integration.Core.Audit;
+
+/// <summary>
+/// One audit row: who looked up whose personal data, for what purpose, and the outcome; or which
+/// operator acted on a connector. The subject is stored masked and as a keyed hash (so one
+/// citizen's lookups can be found without storing the number).
+/// </summary>
+public sealed record AuditRecord(
+    string Action,
+    string Connector,
+    string Result,
+    string? Purpose = null,
+    string? SubjectMasked = null,
+    string? SubjectHash = null);
+
+/// <summary>Records audit rows for personal-data lookups and operator actions.</summary>
+public sealed class AuditLog(GatewayStore store, CallerContext caller, PersonalDataProtector protector, TimeProvider time, ILogger<AuditLog> logger)
+    : BatchedStoreWriter<AuditLog.Row>(store, logger)
+{
+    /// <summary>Records a lookup of <paramref name="subject"/> (an ID or phone number in clear; only its mask and keyed hash are kept).</summary>
+    public void RecordLookup(string action, string connector, string? purpose, string subject, string subjectMasked, string result) =>
+        Record(new AuditRecord(action, connector, result, purpose, subjectMasked, protector.Hash("subject", subject)));
+
+    public void Record(AuditRecord record) => Enqueue(new Row(
+        Guid.CreateVersion7().ToString("N"),
+        time.GetUtcNow().ToUnixTimeMilliseconds(),
+        caller.ClientName,
+        record.Action,
+        record.Connector,
+        record.Purpose is null ? null : PersonalDataMask.Text(record.Purpose),
+        record.SubjectMasked,
+        record.SubjectHash,
+        record.Result,
+        caller.TraceId));
+
+    /// <summary>Reads the newest rows first (operators, tests).</summary>
+    public async Task<IReadOnlyList<Row>> ReadRecentAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await Store.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(
+            """
+            SELECT id AS Id, at AS At, client AS Client, action AS Action, connector AS Connector, purpose AS Purpose,
+                   subject_masked AS SubjectMasked, subject_hash AS SubjectHash, result AS Result, trace_id AS TraceId
+            FROM audit_records ORDER BY at DESC, id DESC LIMIT @limit
+            """, new { limit });
+        return rows.AsList();
+    }
+
+    protected override Task WriteAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<Row> batch) =>
+        connection.ExecuteAsync(
+            """
+            INSERT INTO audit_records (id, at, client, action, connector, purpose, subject_masked, subject_hash, result, trace_id)
+            VALUES (@Id, @At, @Client, @Action, @Connector, @Purpose, @SubjectMasked, @SubjectHash, @Result, @TraceId)
+            """, batch, transaction);
+
+    public sealed record Row(
+        string Id, long At, string Client, string Action, string Connector, string? Purpose,
+        string? SubjectMasked, string? SubjectHash, string Result, string? TraceId);
+}

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace Integration.Core;
+
+/// <summary>Core's log messages. Fields are structured; none carries an ID number, phone number, token or secret.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1001, LogLevel.Information, "Applied store migration {MigrationId} ({Dialect})")]
+    public static partial void MigrationApplied(ILogger logger, string migrationId, string dialect);
+
+    [LoggerMessage(1002, LogLevel.Error, "Writing a batch of {Count} {RowType} rows failed; they are dropped")]
+    public static partial void BatchWriteFailed(ILogger logger, string rowType, int count, Exception exception);
+
+    [LoggerMessage(1101, LogLevel.Warning, "Retrying {Connector}/{Upstream}, attempt {Attempt} in {Delay} (status {Status}, exception {Exception})")]
+    public static partial void Retrying(ILogger logger, string connector, string upstream, int attempt, TimeSpan delay, int? status, string? exception);
+
+    [LoggerMessage(1102, LogLevel.Warning, "Circuit of {Connector}/{Upstream} opened for {BreakDuration} (manual: {Manual})")]
+    public static partial void CircuitOpened(ILogger logger, string connector, string upstream, TimeSpan breakDuration, bool manual);
+
+    [LoggerMessage(1103, LogLevel.Information, "Circuit of {Connector}/{Upstream} closed (manual: {Manual})")]
+    public static partial void CircuitClosed(ILogger logger, string connector, string upstream, bool manual);
+
+    [LoggerMessage(1201, LogLevel.Warning, "Redis is unavailable ({Reason}); serving from the in-memory cache and upstreams until it is back")]
+    public static partial void RedisDown(ILogger logger, string reason);
+
+    [LoggerMessage(1202, LogLevel.Information, "Redis is back; the shared cache is in use again")]
+    public static partial void RedisBack(ILogger logger);
+}

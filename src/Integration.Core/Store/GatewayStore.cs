@@ -1,0 +1,79 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Integration.Core.Store;
+
+/// <summary>
+/// Opens connections to the durable store. SQL is written once where both dialects agree
+/// (times are Unix milliseconds and every integer is a BIGINT, read as long, so both providers return the same CLR types; ids are TEXT, upserts use ON CONFLICT, which
+/// SQLite and PostgreSQL share); <see cref="Dialect"/> tells the few places that differ.
+/// </summary>
+public sealed class GatewayStore : IDisposable
+{
+    private readonly NpgsqlDataSource? _postgres;
+    private readonly string? _sqlite;
+
+    public GatewayStore(IOptions<StoreOptions> options, IHostEnvironment environment)
+    {
+        var o = options.Value;
+        if (o.Provider == "postgres")
+        {
+            Dialect = StoreDialect.Postgres;
+            _postgres = NpgsqlDataSource.Create(o.ConnectionString!);
+        }
+        else
+        {
+            Dialect = StoreDialect.Sqlite;
+            var builder = new SqliteConnectionStringBuilder(
+                string.IsNullOrWhiteSpace(o.ConnectionString) ? "Data Source=.data/gateway.db" : o.ConnectionString);
+            if (!Path.IsPathRooted(builder.DataSource) && builder.DataSource != ":memory:")
+            {
+                builder.DataSource = Path.Combine(environment.ContentRootPath, builder.DataSource);
+            }
+
+            var dir = Path.GetDirectoryName(builder.DataSource);
+            if (!string.IsNullOrEmpty(dir))
+            {
+                Directory.CreateDirectory(dir);
+            }
+
+            builder.Pooling = true;
+            // Writers wait for each other instead of failing with SQLITE_BUSY.
+            builder.DefaultTimeout = 30;
+            _sqlite = builder.ToString();
+        }
+    }
+
+    public StoreDialect Dialect { get; }
+
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        if (_postgres is not null)
+        {
+            return await _postgres.OpenConnectionAsync(cancellationToken);
+        }
+
+        var connection = new SqliteConnection(_sqlite);
+        await connection.OpenAsync(cancellationToken);
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+
+    /// <summary>Begins a transaction that takes the write lock at once on SQLite (avoids lock upgrades that deadlock).</summary>
+    public async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken = default)
+    {
+        if (connection is SqliteConnection sqlite)
+        {
+            return sqlite.BeginTransaction(deferred: false);
+        }
+
+        return await connection.BeginTransactionAsync(cancellationToken);
+    }
+
+    public void Dispose() => _postgres?.Dispose();
+}

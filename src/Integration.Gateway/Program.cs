@@ -1,0 +1,50 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Integration.Core;
+using Integration.Gateway.Endpoints;
+using Integration.Gateway.Health;
+using Integration.Gateway.Hosting;
+using Integration.Gateway.Problems;
+using Integration.Gateway.Security;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Logging.AddConsole(o => o.FormatterName = MaskingConsoleFormatter.Name)
+    .AddConsoleFormatter<MaskingConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+
+builder.Services.AddGatewayCore(builder.Configuration);
+builder.Services.AddGatewaySecurity(builder.Configuration);
+builder.Services.AddGatewayProblemDetails();
+builder.Services.AddGatewayHealthChecks();
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+    o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+});
+// Binding failures (malformed JSON, wrong types, wrong content type) become exceptions the
+// problem-details handler turns into 400/415 answers with a field-level list.
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.Services.AddOpenApi();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseMiddleware<RequestSizeLimitMiddleware>();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+
+app.MapOpenApi("/openapi/{documentName}.json");
+app.UseSwaggerUI(o =>
+{
+    o.SwaggerEndpoint("/openapi/v1.json", "Integration gateway v1");
+    o.RoutePrefix = "swagger";
+});
+app.MapGatewayHealth();
+app.MapConnectorEndpoints();
+
+app.Run();
+
+/// <summary>The gateway host (public so tests can build it with WebApplicationFactory).</summary>
+public partial class Program;

@@ -1,0 +1,17 @@
+namespace Integration.Gateway.Security;
+
+/// <summary>The scopes a client may hold; each is also the name of the authorization policy that requires it.</summary>
+public static class Scopes
+{
+    public const string ClaimType = "scope";
+    public const string Identity = "identity";
+    public const string Telco = "telco";
+    public const string Payment = "payment";
+    public const string Portal = "portal";
+    public const string Ops = "ops";
+
+    /// <summary>Policy for the citizen readiness check, which needs both identity and telco.</summary>
+    public const string IdentityAndTelco = "identity+telco";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Identity, Telco, Payment, Portal, Ops };
+}

@@ -1,0 +1,64 @@
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Integration.Gateway.Security;
+
+internal static class SecurityServiceCollectionExtensions
+{
+    public const string ClientRateLimit = "per-client";
+    public const string CallbackRateLimit = "callbacks";
+
+    /// <summary>API-key authentication, one policy per scope, and per-client rate limits.</summary>
+    public static IServiceCollection AddGatewaySecurity(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization(o =>
+        {
+            foreach (var scope in Scopes.All)
+            {
+                o.AddPolicy(scope, p => p.RequireAuthenticatedUser().RequireClaim(Scopes.ClaimType, scope));
+            }
+
+            o.AddPolicy(Scopes.IdentityAndTelco, p => p.RequireAuthenticatedUser()
+                .RequireClaim(Scopes.ClaimType, Scopes.Identity)
+                .RequireClaim(Scopes.ClaimType, Scopes.Telco));
+        });
+
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(ClientRateLimit, context =>
+            {
+                var name = context.User.FindFirstValue(ClaimTypes.Name);
+                var client = name is null ? null : context.RequestServices.GetRequiredService<IOptionsMonitor<GatewayOptions>>()
+                    .CurrentValue.Clients.FirstOrDefault(c => c.Name == name);
+                return RateLimitPartition.GetFixedWindowLimiter(
+                    name ?? "anonymous:" + context.Connection.RemoteIpAddress,
+                    _ => new FixedWindowRateLimiterOptions
+                    {
+                        PermitLimit = client?.PermitPerMinute ?? 60,
+                        Window = TimeSpan.FromMinutes(1),
+                        QueueLimit = 0,
+                    });
+            });
+            // Payment callbacks carry no API key (the signature authenticates them): limit per source address.
+            o.AddPolicy(CallbackRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
+                "callback:" + context.Connection.RemoteIpAddress,
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 1200, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.OnRejected = (context, _) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(60);
+                context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return ValueTask.CompletedTask;
+            };
+        });
+        return services;
+    }
+}
