@@ -67,6 +67,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<ConnectorTelemetry>();
         services.AddHostedService(sp => sp.GetRequiredService<ConnectorTelemetry>());
 
+        services.TryAddSingleton<Jobs.JobLease>();
         services.TryAddSingleton<RedisCacheStore>();
         services.TryAddSingleton<ConnectorCache>();
         return services;

@@ -1,11 +1,16 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Integration.Connectors.Identity;
+using Integration.Connectors.NationalPortal;
+using Integration.Connectors.Payment;
+using Integration.Connectors.Telco;
 using Integration.Core;
 using Integration.Gateway.Endpoints;
 using Integration.Gateway.Health;
 using Integration.Gateway.Hosting;
 using Integration.Gateway.Problems;
 using Integration.Gateway.Security;
+using Quartz;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -13,6 +18,12 @@ builder.Logging.AddConsole(o => o.FormatterName = MaskingConsoleFormatter.Name)
     .AddConsoleFormatter<MaskingConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
 
 builder.Services.AddGatewayCore(builder.Configuration);
+builder.Services.AddQuartz();
+builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+builder.Services.AddIdentityConnector(builder.Configuration.GetSection("Connectors:Identity"));
+builder.Services.AddTelcoConnector(builder.Configuration.GetSection("Connectors:Telco"));
+builder.Services.AddPaymentConnector(builder.Configuration.GetSection("Connectors:Payment"));
+builder.Services.AddNationalPortalConnector(builder.Configuration.GetSection("Connectors:NationalPortal"));
 builder.Services.AddGatewaySecurity(builder.Configuration);
 builder.Services.AddGatewayProblemDetails();
 builder.Services.AddGatewayHealthChecks();
@@ -43,6 +54,10 @@ app.UseSwaggerUI(o =>
 });
 app.MapGatewayHealth();
 app.MapConnectorEndpoints();
+app.MapIdentityEndpoints();
+app.MapTelcoEndpoints();
+app.MapPaymentEndpoints();
+app.MapPortalEndpoints();
 
 app.Run();
 

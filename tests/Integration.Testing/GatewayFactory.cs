@@ -1,0 +1,236 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using Integration.Testing.Servers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace Integration.Testing;
+
+/// <summary>How a test wants its gateway built.</summary>
+public sealed class GatewayFactoryOptions
+{
+    /// <summary>Use a fresh PostgreSQL database instead of a fresh SQLite file.</summary>
+    public bool Postgres { get; init; }
+
+    /// <summary>An existing store connection string to share (scale-out and restart tests).</summary>
+    public string? StoreConnectionString { get; init; }
+
+    /// <summary>Use the test Redis as L2 cache.</summary>
+    public bool Redis { get; init; }
+
+    /// <summary>Privacy keys; instances that share Redis must share these.</summary>
+    public string HashKey { get; init; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    public string EncryptionKey { get; init; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Replaces the host's clock.</summary>
+    public TimeProvider? Time { get; init; }
+
+    /// <summary>Point connectors at WireMock (default). False leaves base URLs unset, for tests that set their own.</summary>
+    public bool UseWireMock { get; init; } = true;
+
+    /// <summary>Settings applied last, e.g. <c>Connectors:Identity:Resilience:MaxRetryAttempts</c>.</summary>
+    public IDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>More service registrations, applied after the host's own.</summary>
+    public Action<IServiceCollection>? Services { get; init; }
+}
+
+/// <summary>
+/// The real gateway host (<see cref="WebApplicationFactory{TEntryPoint}"/>) on a fresh store, with
+/// its connectors pointed at this test run's WireMock, fast resilience settings, and the test API
+/// keys below. One factory per test (or per class when a test says so) keeps tests independent.
+/// </summary>
+public sealed class GatewayFactory : WebApplicationFactory<Program>
+{
+    /// <summary>Scopes identity, telco, payment, portal; 600 requests a minute.</summary>
+    public const string DeskKey = "test-desk-key";
+
+    /// <summary>Scope ops.</summary>
+    public const string OpsKey = "test-ops-key";
+
+    /// <summary>Scope identity only.</summary>
+    public const string IdentityOnlyKey = "test-identity-only-key";
+
+    /// <summary>Scope identity, 3 requests a minute.</summary>
+    public const string LimitedKey = "test-limited-key";
+
+    private readonly GatewayFactoryOptions _options;
+    private readonly string _storeConnectionString;
+    private readonly string? _sqliteFile;
+
+    public GatewayFactory(GatewayFactoryOptions? options = null)
+    {
+        _options = options ?? new GatewayFactoryOptions();
+        if (_options.StoreConnectionString is { } shared)
+        {
+            _storeConnectionString = shared;
+        }
+        else if (_options.Postgres)
+        {
+            _storeConnectionString = TestServers.Postgres.CreateDatabaseAsync().GetAwaiter().GetResult();
+        }
+        else
+        {
+            _sqliteFile = Path.Combine(Path.GetTempPath(), "gateway-tests", Guid.NewGuid().ToString("N") + ".db");
+            Directory.CreateDirectory(Path.GetDirectoryName(_sqliteFile)!);
+            _storeConnectionString = $"Data Source={_sqliteFile}";
+        }
+    }
+
+    public LogCapture Logs { get; } = new();
+
+    public string StoreConnectionString => _storeConnectionString;
+
+    public string StoreProvider => _options.Postgres || _storeConnectionString.Contains("Host=", StringComparison.OrdinalIgnoreCase) ? "postgres" : "sqlite";
+
+    public static WireMockServer WireMock => TestServers.WireMock;
+
+    /// <summary>A client that sends <paramref name="apiKey"/> (none when null).</summary>
+    public HttpClient CreateClient(string? apiKey)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        }
+
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return client;
+    }
+
+    public static string Sha256Hex(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    /// <summary>The settings every test gateway starts with (before <see cref="GatewayFactoryOptions.Settings"/>).</summary>
+    public IDictionary<string, string?> BaseSettings()
+    {
+        var s = new Dictionary<string, string?>
+        {
+            ["Store:Provider"] = StoreProvider,
+            ["Store:ConnectionString"] = _storeConnectionString,
+            ["Redis:Configuration"] = _options.Redis ? TestServers.Redis.ConnectionString : "",
+            ["Redis:KeyPrefix"] = "gw:",
+            ["Privacy:HashKey"] = _options.HashKey,
+            ["Privacy:EncryptionKey"] = _options.EncryptionKey,
+            ["Logging:LogLevel:Default"] = "Information",
+        };
+        AddClient(s, 0, "test-desk", DeskKey, 600, "identity", "telco", "payment", "portal");
+        AddClient(s, 1, "test-ops", OpsKey, 600, "ops");
+        AddClient(s, 2, "test-identity-only", IdentityOnlyKey, 600, "identity");
+        AddClient(s, 3, "test-limited", LimitedKey, 3, "identity");
+
+        foreach (var connector in new[] { "Identity", "Telco", "Payment", "NationalPortal" })
+        {
+            // Fast enough for tests, same shape as production.
+            s[$"Connectors:{connector}:Resilience:TotalTimeout"] = "00:00:10";
+            s[$"Connectors:{connector}:Resilience:AttemptTimeout"] = "00:00:02";
+            s[$"Connectors:{connector}:Resilience:RetryDelay"] = "00:00:00.050";
+            s[$"Connectors:{connector}:Resilience:RetryMaxDelay"] = "00:00:00.500";
+            s[$"Connectors:{connector}:Resilience:BreakDuration"] = "00:00:01";
+            s[$"Connectors:{connector}:Resilience:MinimumThroughput"] = "10";
+            s[$"Connectors:{connector}:Resilience:FailureRatio"] = "0.5";
+        }
+
+        if (_options.UseWireMock)
+        {
+            var m = WireMock.BaseUrl;
+            s["Connectors:Identity:Lgsp:BaseUrl"] = m + "/lgsp";
+            s["Connectors:Identity:Lgsp:ClientId"] = "dev-gateway";
+            s["Connectors:Identity:Lgsp:ClientSecret"] = "dev-lgsp-secret";
+            s["Connectors:Identity:C06:BaseUrl"] = m + "/c06";
+            s["Connectors:Identity:C06:ServiceCode"] = "DVC-TINH-DEV";
+            s["Connectors:Identity:C06:IntegrationCode"] = "TICHHOP-DEV";
+            s["Connectors:Identity:VneId:BaseUrl"] = m + "/vneid";
+            s["Connectors:Identity:VneId:ClientId"] = "dev-gateway";
+            s["Connectors:Identity:VneId:ClientSecret"] = "dev-vneid-secret";
+            s["Connectors:Identity:VneId:RedirectUri"] = "http://localhost/api/v1/identity/vneid/callback";
+            s["Connectors:Identity:VneId:AllowedReturnUrls:0"] = "https://one-stop.example.gov.vn/";
+            s["Connectors:Telco:Mnp:BaseUrl"] = m + "/mnp";
+            s["Connectors:Telco:Viettel:BaseUrl"] = m + "/viettel";
+            s["Connectors:Telco:Viettel:PartnerKey"] = "dev-viettel-partner-key";
+            s["Connectors:Telco:Vnpt:BaseUrl"] = m + "/vnpt";
+            s["Connectors:Telco:Vnpt:ClientId"] = "dev-gateway";
+            s["Connectors:Telco:Vnpt:ClientSecret"] = "dev-vnpt-secret";
+            s["Connectors:Telco:Mobifone:BaseUrl"] = m + "/mobifone";
+            s["Connectors:Payment:Vnpay:PayUrl"] = m + "/vnpay/paymentv2/vpcpay.html";
+            s["Connectors:Payment:Vnpay:ApiUrl"] = m + "/vnpay/merchant_webapi/api/transaction";
+            s["Connectors:Payment:Vnpay:TmnCode"] = "DEVTMN01";
+            s["Connectors:Payment:Vnpay:HashSecret"] = "DEVVNPAYHASHSECRETNOTFORPRODUCTION";
+            s["Connectors:Payment:VietQr:BankBin"] = "970403";
+            s["Connectors:Payment:VietQr:AccountNumber"] = "0011012345678";
+            s["Connectors:Payment:VietQr:AccountName"] = "SO TAI CHINH TINH DEV";
+            s["Connectors:Payment:BankNotices:Secret"] = "dev-bank-notice-secret";
+            s["Connectors:NationalPortal:BaseUrl"] = m + "/portal";
+            s["Connectors:NationalPortal:Username"] = "dev-province";
+            s["Connectors:NationalPortal:Password"] = "dev-portal-password";
+            s["Connectors:NationalPortal:AgencyCode"] = "000.00.00.H99";
+        }
+
+        foreach (var (k, v) in _options.Settings)
+        {
+            s[k] = v;
+        }
+
+        return s;
+    }
+
+    private static void AddClient(Dictionary<string, string?> s, int i, string name, string key, int perMinute, params string[] scopes)
+    {
+        s[$"Gateway:Clients:{i}:Name"] = name;
+        s[$"Gateway:Clients:{i}:KeyHash"] = Sha256Hex(key);
+        s[$"Gateway:Clients:{i}:PermitPerMinute"] = perMinute.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        for (var j = 0; j < scopes.Length; j++)
+        {
+            s[$"Gateway:Clients:{i}:Scopes:{j}"] = scopes[j];
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        var settings = BaseSettings();
+        // Host configuration is read before Program's builder runs, so the settings win over appsettings.json.
+        foreach (var (k, v) in settings)
+        {
+            builder.UseSetting(k, v);
+        }
+
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+        builder.ConfigureTestServices(services =>
+        {
+            if (_options.Time is { } time)
+            {
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton(time);
+            }
+
+            _options.Services?.Invoke(services);
+        });
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && _sqliteFile is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var f in new[] { _sqliteFile, _sqliteFile + "-wal", _sqliteFile + "-shm" })
+            {
+                try
+                {
+                    File.Delete(f);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+    }
+}
