@@ -1,0 +1,77 @@
+using Integration.Core.Audit;
+using Integration.Core.Caching;
+using Integration.Core.Monitoring;
+using Integration.Core.Problems;
+using Integration.Testing.Servers;
+
+namespace Integration.Core.Tests;
+
+public sealed class TelemetryTests : IAsyncLifetime
+{
+    public Task InitializeAsync() => TestServers.WireMock.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task TrackAsync_WritesMonitoringRowsWithOutcomeAttemptsAndCache()
+    {
+        await TestServers.WireMock.AddMappingAsync(new { request = new { method = "GET", urlPath = "/core-test/ok" }, response = new { status = 200, body = "ok" } });
+        await TestServers.WireMock.AddMappingAsync(new { request = new { method = "GET", urlPath = "/core-test/down" }, response = new { status = 503 } });
+        await using var host = await CoreHost.StartAsync();
+        var telemetry = host.Get<ConnectorTelemetry>();
+        var cache = host.Get<ConnectorCache>();
+        var policy = new CachePolicy("Test", "lookup", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5));
+
+        for (var i = 0; i < 2; i++)
+        {
+            await telemetry.TrackAsync("Test", "lookup", ct => cache.GetOrFetchAsync(policy, "001089012345", async c =>
+            {
+                var body = await host.Client.GetStringAsync("ok", c);
+                return new CitizenAnswer("001089012345", "x", body);
+            }, CacheTestJson.Default.CitizenAnswer, ct), default);
+        }
+
+        await Assert.ThrowsAsync<UpstreamUnavailableException>(() => telemetry.TrackAsync<string>("Test", "down", async ct =>
+        {
+            using var r = await host.Client.GetAsync("down", ct);
+            Integration.Core.Http.UpstreamResponse.ThrowIfTransient(r, "wiremock");
+            return "unreachable";
+        }, default));
+        await telemetry.FlushAsync();
+
+        var rows = await telemetry.ReadRecentAsync(10);
+        Assert.Equal(3, rows.Count);
+        var down = Assert.Single(rows, r => r.Operation == "down");
+        Assert.Equal(("unavailable", 503L, 4L, "upstream_unavailable"), (down.Outcome, down.HttpStatus!.Value, down.Attempts, down.ErrorCode));
+        Assert.Equal(new[] { "hit", "miss" }, rows.Where(r => r.Operation == "lookup").Select(r => r.Cache).Order());
+        Assert.All(rows, r => Assert.DoesNotContain("001089012345", r.ToString(), StringComparison.Ordinal));
+
+        var health = host.Get<ConnectorHealthRegistry>().Connector("Test");
+        Assert.Equal((1L, 1L, 0L), health.CacheCounts);
+        var snapshot = health.Upstream("wiremock").Snapshot(TimeSpan.FromMinutes(5));
+        Assert.Equal(5, snapshot.Requests);
+        Assert.Equal(4, snapshot.Failures);
+        Assert.Equal(3, snapshot.Retries);
+        Assert.Equal(0.8, snapshot.WindowErrorRate, 3);
+        Assert.NotNull(snapshot.P99Ms);
+        Assert.Equal("HTTP 503", snapshot.LastError);
+        Assert.NotNull(snapshot.LastSuccess);
+    }
+
+    [Fact]
+    public async Task AuditLog_RecordLookup_KeepsOnlyMaskAndKeyedHash()
+    {
+        await using var host = await CoreHost.StartAsync();
+        var audit = host.Get<AuditLog>();
+
+        audit.RecordLookup("citizen_verify", "Identity", "Thủ tục đăng ký khai sinh 001089012345", "001089012345", "001*******45", "match");
+        audit.RecordLookup("citizen_verify", "Identity", "Thủ tục khác", "001089012345", "001*******45", "mismatch");
+        await audit.FlushAsync();
+
+        var rows = await audit.ReadRecentAsync(10);
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, r => Assert.DoesNotContain("001089012345", r.ToString(), StringComparison.Ordinal));
+        Assert.Single(rows.Select(r => r.SubjectHash).Distinct());
+        Assert.All(rows, r => Assert.Equal("001*******45", r.SubjectMasked));
+    }
+}
