@@ -58,7 +58,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     /// <summary>Scope identity only.</summary>
     public const string IdentityOnlyKey = "test-identity-only-key";
 
-    /// <summary>Scope identity, 3 requests a minute.</summary>
+    /// <summary>Scopes identity and ops, 3 requests a minute.</summary>
     public const string LimitedKey = "test-limited-key";
 
     private readonly GatewayFactoryOptions _options;
@@ -123,7 +123,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         AddClient(s, 0, "test-desk", DeskKey, 600, "identity", "telco", "payment", "portal");
         AddClient(s, 1, "test-ops", OpsKey, 600, "ops");
         AddClient(s, 2, "test-identity-only", IdentityOnlyKey, 600, "identity");
-        AddClient(s, 3, "test-limited", LimitedKey, 3, "identity");
+        AddClient(s, 3, "test-limited", LimitedKey, 3, "identity", "ops");
 
         foreach (var connector in new[] { "Identity", "Telco", "Payment", "NationalPortal" })
         {

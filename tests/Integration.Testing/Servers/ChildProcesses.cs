@@ -259,6 +259,34 @@ internal static class ChildProcesses
             directoryToDelete ?? string.Empty);
     }
 
+    /// <summary>
+    /// Ends a watchdog after its server was cleaned up normally. Only the shell itself gets SIGKILL: a process-tree kill
+    /// SIGSTOPs first, and a test host killed in between would leave a stopped watchdog that never cleans up.
+    /// </summary>
+    public static void StopWatchdog(Process? watchdog)
+    {
+        if (watchdog is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!watchdog.HasExited)
+            {
+                watchdog.Kill(entireProcessTree: false);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        catch (SystemException)
+        {
+        }
+
+        watchdog.Dispose();
+    }
+
     /// <summary>Deletes a folder, ignoring failures (best effort cleanup).</summary>
     public static void DeleteDirectoryQuietly(string path)
     {

@@ -57,6 +57,15 @@ public sealed partial class PostgresServer : IDisposable
         IsOwned = true;
         _binDirectory = FindBinDirectory(required: true);
         _root = CreateClusterRoot();
+
+        // If this process dies without disposing (killed by the test runner), stop the cluster and delete its folder.
+        // The watchdog ends by itself once the folder is gone.
+        _watchdog = ChildProcesses.StartParentDeathWatchdog(
+            "[ -d \"$2\" ] || exit 0",
+            $"if [ -d \"$2/data\" ]; then {(ChildProcesses.RunningAsRoot ? $"runuser -u {ClusterUser} -- " : string.Empty)}" +
+            "\"$3\" stop -D \"$2/data\" -m immediate -w -t 30; fi; rm -rf \"$2\"",
+            _root,
+            Tool("pg_ctl"));
         try
         {
             Run(Tool("initdb"), [
@@ -88,11 +97,6 @@ public sealed partial class PostgresServer : IDisposable
 
         _admin = new ConnectionInfo("127.0.0.1", _port, Superuser, Password: null, Database: "postgres", SslMode: null);
         StartupTime = stopwatch.Elapsed;
-        _watchdog = ChildProcesses.StartParentDeathWatchdog(
-            "[ -d \"$2\" ] || exit 0",
-            $"if [ -d \"$2/data\" ]; then {(ChildProcesses.RunningAsRoot ? $"runuser -u {ClusterUser} -- " : string.Empty)}\"$3\" stop -D \"$2/data\" -m immediate -w -t 30; fi; rm -rf \"$2\"",
-            _root,
-            Tool("pg_ctl"));
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
 
@@ -257,13 +261,8 @@ public sealed partial class PostgresServer : IDisposable
         {
             AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
             StopCluster("immediate");
-            if (_watchdog is not null)
-            {
-                ChildProcesses.KillQuietly(_watchdog, TimeSpan.FromSeconds(2));
-                _watchdog.Dispose();
-            }
-
             ChildProcesses.DeleteDirectoryQuietly(_root!);
+            ChildProcesses.StopWatchdog(_watchdog);
             return;
         }
 

@@ -183,11 +183,15 @@ public sealed class RedisServer : IDisposable
         if (IsOwned)
         {
             AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
-            StopProcess();
+            StopProcess(stopWatchdog: false);
             if (_directory is not null)
             {
                 ChildProcesses.DeleteDirectoryQuietly(_directory);
             }
+
+            // Last: until here it would still clean up if this process were killed midway.
+            ChildProcesses.StopWatchdog(_watchdog);
+            _watchdog = null;
         }
     }
 
@@ -249,9 +253,12 @@ public sealed class RedisServer : IDisposable
 
             try
             {
-                var replies = await Resp.ExecuteAsync(Host, Port, [["PING"]], TimeSpan.FromSeconds(2), cancellationToken)
+                var replies = await Resp.ExecuteAsync(
+                        Host, Port, [["PING"], ["INFO", "server"]], TimeSpan.FromSeconds(2), cancellationToken)
                     .ConfigureAwait(false);
-                if (replies[0] is "PONG")
+
+                // Our own process must be the one answering, not another server that took the port first.
+                if (replies[0] is "PONG" && (process is null || ServerProcessId(replies[1]) == process.Id))
                 {
                     return;
                 }
@@ -270,7 +277,26 @@ public sealed class RedisServer : IDisposable
             $"(last error: {lastError?.Message}). Output:{Environment.NewLine}{_output}");
     }
 
-    private void StopProcess()
+    private static int? ServerProcessId(object? info)
+    {
+        if (info is not byte[] bytes)
+        {
+            return null;
+        }
+
+        foreach (var line in Encoding.UTF8.GetString(bytes).Split('\n'))
+        {
+            if (line.StartsWith("process_id:", StringComparison.Ordinal)
+                && int.TryParse(line.AsSpan("process_id:".Length).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                return pid;
+            }
+        }
+
+        return null;
+    }
+
+    private void StopProcess(bool stopWatchdog = true)
     {
         if (_process is { } process)
         {
@@ -279,10 +305,9 @@ public sealed class RedisServer : IDisposable
             _process = null;
         }
 
-        if (_watchdog is { } watchdog)
+        if (stopWatchdog)
         {
-            ChildProcesses.KillQuietly(watchdog, TimeSpan.FromSeconds(2));
-            watchdog.Dispose();
+            ChildProcesses.StopWatchdog(_watchdog);
             _watchdog = null;
         }
     }

@@ -62,28 +62,30 @@ public sealed class WireMockServer : IDisposable
             arguments.AddRange(extra);
 
             var process = ChildProcesses.StartLongRunning(java, arguments, RootDir, output);
+            var watchdog = ChildProcesses.KillOnParentDeath(process.Id);
             var baseUrl = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
             var admin = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
             try
             {
                 WaitUntilReady(process, admin, output, stopwatch);
             }
-            catch (WireMockStartException) when (attempt < MaxPortAttempts && LooksLikePortClash(output))
+            catch (Exception ex)
             {
                 admin.Dispose();
                 ChildProcesses.KillQuietly(process);
                 process.Dispose();
-                continue;
-            }
-            catch
-            {
-                admin.Dispose();
-                ChildProcesses.KillQuietly(process);
-                process.Dispose();
+                ChildProcesses.StopWatchdog(watchdog);
+
+                if (ex is WireMockStartException && attempt < MaxPortAttempts && LooksLikePortClash(output))
+                {
+                    continue;
+                }
+
                 throw;
             }
 
             _process = process;
+            _watchdog = watchdog;
             _output = output;
             _admin = admin;
             Port = port;
@@ -92,7 +94,6 @@ public sealed class WireMockServer : IDisposable
         }
 
         StartupTime = stopwatch.Elapsed;
-        _watchdog = ChildProcesses.KillOnParentDeath(_process.Id);
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
 
@@ -296,12 +297,7 @@ public sealed class WireMockServer : IDisposable
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         ChildProcesses.KillQuietly(_process);
         _process.Dispose();
-        if (_watchdog is not null)
-        {
-            ChildProcesses.KillQuietly(_watchdog, TimeSpan.FromSeconds(2));
-            _watchdog.Dispose();
-        }
-
+        ChildProcesses.StopWatchdog(_watchdog);
         _admin.Dispose();
     }
 
@@ -409,7 +405,8 @@ public sealed class WireMockServer : IDisposable
     private static bool LooksLikePortClash(OutputTail output)
     {
         var text = output.ToString();
-        return text.Contains("BindException", StringComparison.Ordinal)
+        return text.Contains("Failed to bind", StringComparison.OrdinalIgnoreCase)
+            || text.Contains("BindException", StringComparison.Ordinal)
             || text.Contains("Address already in use", StringComparison.OrdinalIgnoreCase);
     }
 
