@@ -1,0 +1,140 @@
+using System.Net;
+using System.Text;
+using Integration.Testing;
+
+namespace Integration.Gateway.Tests;
+
+/// <summary>Authentication, scopes, rate limits, size limits and problem details on every route.</summary>
+public sealed class ApiConventionsTests : IClassFixture<ApiConventionsTests.Host>
+{
+    private readonly GatewayFactory _factory;
+
+    public ApiConventionsTests(Host host) => _factory = host.Factory;
+
+    public sealed class Host : IDisposable
+    {
+        public GatewayFactory Factory { get; } = new();
+
+        public void Dispose() => Factory.Dispose();
+    }
+
+    [Fact]
+    public async Task Get_WithoutApiKey_Is401ProblemWithChallenge()
+    {
+        using var client = _factory.CreateClient(apiKey: null);
+
+        using var response = await client.GetAsync("/api/v1/connectors");
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, "unauthenticated");
+        Assert.Contains("X-Api-Key", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Get_WithWrongApiKey_Is401()
+    {
+        using var client = _factory.CreateClient("not-a-key");
+
+        using var response = await client.GetAsync("/api/v1/connectors");
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, "unauthenticated");
+    }
+
+    [Fact]
+    public async Task Get_WithKeyLackingScope_Is403()
+    {
+        using var client = _factory.CreateClient(GatewayFactory.DeskKey);
+
+        using var response = await client.GetAsync("/api/v1/connectors");
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
+    public async Task Get_WithScope_Is200()
+    {
+        using var client = _factory.CreateClient(GatewayFactory.OpsKey);
+
+        using var response = await client.GetAsync("/api/v1/connectors");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Get_OverClientRateLimit_Is429WithRetryAfter()
+    {
+        using var client = _factory.CreateClient(GatewayFactory.LimitedKey);
+        for (var i = 0; i < 3; i++)
+        {
+            using var ok = await client.GetAsync("/api/v1/connectors");
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        using var limited = await client.GetAsync("/api/v1/connectors");
+
+        await ProblemAssert.IsProblemAsync(limited, (HttpStatusCode)429, "rate_limited");
+        Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero, "Retry-After must say when to come back");
+        using var other = _factory.CreateClient(GatewayFactory.OpsKey);
+        using var notLimited = await other.GetAsync("/api/v1/connectors");
+        Assert.Equal(HttpStatusCode.OK, notLimited.StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_BodyOverSizeLimit_Is413()
+    {
+        using var client = _factory.CreateClient(GatewayFactory.DeskKey);
+        using var content = new StringContent("{\"x\":\"" + new string('a', 70_000) + "\"}", Encoding.UTF8, "application/json");
+
+        using var response = await client.PostAsync("/api/v1/identity/citizens/verify", content);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+    }
+
+    [Fact]
+    public async Task Post_ChunkedBodyOverSizeLimit_Is413()
+    {
+        using var client = _factory.CreateClient(GatewayFactory.DeskKey);
+        using var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("{\"x\":\"" + new string('a', 70_000) + "\"}")));
+        content.Headers.ContentType = new("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/identity/citizens/verify") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Get_UnknownRoute_Is404Problem()
+    {
+        using var client = _factory.CreateClient(GatewayFactory.DeskKey);
+
+        using var response = await client.GetAsync("/api/v1/nothing-here");
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task Health_LiveAndReady_AnswerWithoutKey()
+    {
+        using var client = _factory.CreateClient(apiKey: null);
+
+        using var live = await client.GetAsync("/health/live");
+        using var ready = await client.GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Contains("\"store\"", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OpenApi_DocumentAndSwaggerUi_AreServed()
+    {
+        using var client = _factory.CreateClient(apiKey: null);
+
+        var document = await client.GetStringAsync("/openapi/v1.json");
+        using var ui = await client.GetAsync("/swagger/index.html");
+
+        Assert.Contains("/api/v1/connectors", document, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
+    }
+}
