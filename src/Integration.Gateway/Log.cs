@@ -5,4 +5,13 @@ internal static partial class Log
 {
     [LoggerMessage(2001, LogLevel.Error, "Unhandled exception in {Method} {Endpoint}")]
     public static partial void UnhandledException(ILogger logger, string method, string endpoint, Exception exception);
+
+    [LoggerMessage(2101, LogLevel.Warning, "Probe of {Connector}/{Upstream} failed: {Error}")]
+    public static partial void ProbeFailed(ILogger logger, string connector, string upstream, string error);
+
+    [LoggerMessage(2102, LogLevel.Information, "Exporting metrics over OTLP to {Endpoint}")]
+    public static partial void MetricsExporting(ILogger logger, string endpoint);
+
+    [LoggerMessage(2103, LogLevel.Warning, "Operator {Operator} set connector {Connector} to {Action}")]
+    public static partial void OperatorAction(ILogger logger, string @operator, string connector, string action);
 }

@@ -8,6 +8,7 @@ using Integration.Core;
 using Integration.Gateway.Endpoints;
 using Integration.Gateway.Health;
 using Integration.Gateway.Hosting;
+using Integration.Gateway.Operations;
 using Integration.Gateway.Problems;
 using Integration.Gateway.Security;
 using Quartz;
@@ -36,8 +37,10 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 // problem-details handler turns into 400/415 answers with a field-level list.
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddOpenApi();
+builder.Services.AddGatewayOperations(builder.Configuration);
 
 var app = builder.Build();
+app.Services.AddGatewayGauges();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
@@ -52,6 +55,8 @@ app.UseSwaggerUI(o =>
     o.SwaggerEndpoint("/openapi/v1.json", "Integration gateway v1");
     o.RoutePrefix = "swagger";
 });
+app.UseStaticFiles();
+app.MapGet("/ops", () => Results.Redirect("/ops/index.html")).ExcludeFromDescription();
 app.MapGatewayHealth();
 app.MapConnectorEndpoints();
 app.MapIdentityEndpoints();

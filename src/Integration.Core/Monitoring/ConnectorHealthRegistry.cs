@@ -27,6 +27,9 @@ public sealed class ConnectorHealth(string name, TimeProvider time)
     /// <summary>Set by a connector that keeps an outbox.</summary>
     public Func<CancellationToken, Task<BacklogSnapshot>>? Backlog { get; set; }
 
+    /// <summary>The backlog as last read (by the probe job or an operator's request), for gauges and the dashboard.</summary>
+    public BacklogSnapshot? LastBacklog { get; set; }
+
     /// <summary>Set by a connector that can be probed: its cheapest harmless call per upstream.</summary>
     public Func<CancellationToken, Task<IReadOnlyList<ProbeResult>>>? Probe { get; set; }
 

@@ -71,32 +71,54 @@ public sealed class UpstreamHealth(string connector, string upstream, TimeProvid
         }
     }
 
-    /// <summary>A call refused by an open or isolated circuit: a failure, but not a latency sample.</summary>
+    /// <summary>
+    /// A call refused by an open or isolated circuit: a failure, but not a latency sample. The last
+    /// error stays the upstream's own (the circuit state already says calls are refused).
+    /// </summary>
     public void RecordRejected(string error)
     {
         Interlocked.Increment(ref _requests);
         Interlocked.Increment(ref _failures);
-        _lastFailure = new Event(time.GetUtcNow(), error);
+        _lastFailure = new Event(time.GetUtcNow(), _lastFailure?.Error ?? error);
     }
 
     public void RecordRetry() => Interlocked.Increment(ref _retries);
 
-    public UpstreamHealthSnapshot Snapshot(TimeSpan window)
+    /// <summary>Figures over <paramref name="window"/>, with a history of <paramref name="buckets"/> equal slices of it (for sparklines).</summary>
+    public UpstreamHealthSnapshot Snapshot(TimeSpan window, int buckets = 30)
     {
-        var since = (time.GetUtcNow() - window).ToUnixTimeMilliseconds();
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var since = now - (long)window.TotalMilliseconds;
+        var bucketMs = Math.Max(1, (long)window.TotalMilliseconds / buckets);
         var durations = new List<double>();
+        var perBucket = new List<double>[buckets];
+        var failedPerBucket = new int[buckets];
         var failed = 0;
         lock (_windowLock)
         {
             for (var i = 0; i < _count; i++)
             {
                 var s = _window[i];
-                if (s.At >= since)
+                if (s.At >= since && s.At <= now)
                 {
                     durations.Add(s.DurationMs);
                     failed += s.Failed ? 1 : 0;
+                    var b = (int)Math.Min(buckets - 1, (s.At - since) / bucketMs);
+                    (perBucket[b] ??= []).Add(s.DurationMs);
+                    failedPerBucket[b] += s.Failed ? 1 : 0;
                 }
             }
+        }
+
+        var history = new HealthBucket[buckets];
+        for (var b = 0; b < buckets; b++)
+        {
+            var list = perBucket[b];
+            list?.Sort();
+            history[b] = new HealthBucket(
+                list?.Count ?? 0,
+                list is null ? null : Percentile(list, 0.95),
+                list is null ? 0 : (double)failedPerBucket[b] / list.Count);
         }
 
         durations.Sort();
@@ -117,7 +139,8 @@ public sealed class UpstreamHealth(string connector, string upstream, TimeProvid
             Percentile(durations, 0.50),
             Percentile(durations, 0.95),
             Percentile(durations, 0.99),
-            LastProbe);
+            LastProbe,
+            history);
     }
 
     private static double? Percentile(List<double> sorted, double p) =>
@@ -144,4 +167,8 @@ public sealed record UpstreamHealthSnapshot(
     double? P50Ms,
     double? P95Ms,
     double? P99Ms,
-    ProbeResult? LastProbe);
+    ProbeResult? LastProbe,
+    IReadOnlyList<HealthBucket> History);
+
+/// <summary>One slice of the window: attempts, their p95 latency, and the share that failed.</summary>
+public sealed record HealthBucket(int Count, double? P95Ms, double ErrorRate);

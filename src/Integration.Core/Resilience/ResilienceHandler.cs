@@ -17,6 +17,11 @@ internal sealed class ResilienceHandler(UpstreamPipeline pipeline, GatewayMetric
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        if (UpstreamRequestOptions.IsProbe(request))
+        {
+            return await SendProbeAsync(request, cancellationToken);
+        }
+
         var snapshot = await RequestSnapshot.CreateAsync(request, cancellationToken);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(UpstreamPipelines.RequestKey, request);
@@ -40,6 +45,24 @@ internal sealed class ResilienceHandler(UpstreamPipeline pipeline, GatewayMetric
         finally
         {
             ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendProbeAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(pipeline.Options.AttemptTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            return await base.SendAsync(request, linked.Token);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new UpstreamTimeoutException(pipeline.Upstream, ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new UpstreamUnavailableException(pipeline.Upstream, $"{pipeline.Upstream} could not be reached.", ex);
         }
     }
 

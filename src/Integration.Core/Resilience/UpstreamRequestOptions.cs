@@ -16,6 +16,21 @@ public static class UpstreamRequestOptions
         return request;
     }
 
+    internal static readonly HttpRequestOptionsKey<bool> ProbeKey = new("Integration.Probe");
+
+    /// <summary>
+    /// Marks an active health probe: it is sent once, bounded by the attempt timeout, outside the retry
+    /// and circuit breaker, and not counted in the upstream's figures, so probes never trip a circuit
+    /// and still reach an upstream whose circuit is open or isolated.
+    /// </summary>
+    public static HttpRequestMessage MarkAsProbe(this HttpRequestMessage request)
+    {
+        request.Options.Set(ProbeKey, true);
+        return request;
+    }
+
+    internal static bool IsProbe(HttpRequestMessage request) => request.Options.TryGetValue(ProbeKey, out var probe) && probe;
+
     internal static bool IsSafeToRetry(HttpRequestMessage request) =>
         request.Method == HttpMethod.Get || request.Method == HttpMethod.Head || request.Method == HttpMethod.Options
         || request.Method == HttpMethod.Trace

@@ -1,0 +1,54 @@
+using System.Diagnostics.Metrics;
+using Integration.Core.Monitoring;
+using Integration.Gateway.Health;
+using Quartz;
+
+namespace Integration.Gateway.Operations;
+
+internal static class OperationsServiceCollectionExtensions
+{
+    /// <summary>Probes, shared isolation controls, the scheduler's health check, OTLP export and the gauges.</summary>
+    public static IServiceCollection AddGatewayOperations(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<ProbeRunner>();
+        services.AddSingleton<ConnectorControls>();
+        services.AddSingleton(ConnectorControls.Migration);
+        services.AddHostedService<MetricsExport>();
+        services.AddHealthChecks().AddCheck<SchedulerHealthCheck>("scheduler", tags: [HealthEndpoints.ReadyTag]);
+
+        var probeInterval = configuration.GetValue("Gateway:Probes:Interval", TimeSpan.FromMinutes(1));
+        var syncInterval = configuration.GetValue("Gateway:Controls:SyncInterval", TimeSpan.FromSeconds(10));
+        services.AddQuartz(q =>
+        {
+            if (probeInterval > TimeSpan.Zero)
+            {
+                q.ScheduleJob<ProbeJob>(
+                    t => t.WithIdentity("probe").StartNow().WithSimpleSchedule(s => s.WithInterval(probeInterval).RepeatForever()),
+                    j => j.WithIdentity("probe"));
+            }
+
+            q.ScheduleJob<ConnectorControlSyncJob>(
+                t => t.WithIdentity("connector-controls").StartNow().WithSimpleSchedule(s => s.WithInterval(syncInterval).RepeatForever()),
+                j => j.WithIdentity("connector-controls"));
+        });
+        return services;
+    }
+
+    /// <summary>Gauges read from the health registry: circuit state per upstream (0 closed, 1 half-open, 2 open, 3 isolated) and backlog.</summary>
+    public static void AddGatewayGauges(this IServiceProvider services)
+    {
+        var metrics = services.GetRequiredService<GatewayMetrics>();
+        var registry = services.GetRequiredService<ConnectorHealthRegistry>();
+        metrics.Meter.CreateObservableGauge("gateway.circuit.state", () =>
+            registry.Connectors.SelectMany(c => c.Upstreams).Select(u => new Measurement<int>(
+                u.CircuitStatus switch { CircuitStatus.HalfOpen => 1, CircuitStatus.Open => 2, CircuitStatus.Isolated => 3, _ => 0 },
+                new KeyValuePair<string, object?>("connector", u.Connector),
+                new KeyValuePair<string, object?>("upstream", u.Upstream))));
+        metrics.Meter.CreateObservableGauge("gateway.outbox.backlog", () =>
+            registry.Connectors.Where(c => c.LastBacklog is not null).SelectMany(c => new[]
+            {
+                new Measurement<long>(c.LastBacklog!.Pending, new("connector", c.Name), new("state", "pending")),
+                new Measurement<long>(c.LastBacklog!.Dead, new("connector", c.Name), new("state", "dead")),
+            }), "{item}", "Outbox items waiting or dead, as last read.");
+    }
+}
