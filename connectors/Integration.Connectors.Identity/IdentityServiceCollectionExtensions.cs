@@ -1,14 +1,47 @@
+using Integration.Connectors.Identity.Citizens;
+using Integration.Connectors.Identity.Lgsp;
+using Integration.Connectors.Identity.VneId;
+using Integration.Core.Http;
+using Integration.Core.Monitoring;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Integration.Connectors.Identity;
 
 /// <summary>Composition of the Identity connector.</summary>
 public static class IdentityServiceCollectionExtensions
 {
-    /// <summary>Adds the Identity connector, configured from <paramref name="section"/> (<c>Connectors:Identity</c>).</summary>
+    /// <summary>The connector's name, as in <c>Connectors:Identity</c>.</summary>
+    public const string Connector = "Identity";
+
+    /// <summary>
+    /// Adds the Identity connector, configured from <paramref name="section"/> (<c>Connectors:Identity</c>):
+    /// <see cref="ICitizenVerifier"/> (C06 through the LGSP token), the VNeID sign-in broker with its
+    /// store tables, and the connector's probe. Settings are checked at start.
+    /// </summary>
     public static IServiceCollection AddIdentityConnector(this IServiceCollection services, IConfiguration section)
     {
+        services.AddOptions<IdentityOptions>().Bind(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidator>();
+        services.AddConnectorResilience(Connector, section);
+
+        services.AddUpstreamHttpClient<LgspTokenClient>(Connector, LgspTokenClient.Upstream, sp => Options(sp).Lgsp.BaseUrl);
+        services.AddUpstreamHttpClient<C06Client>(Connector, C06Client.Upstream, sp => Options(sp).C06.BaseUrl)
+            .AddHttpMessageHandler(() => new SoapClientFaultHandler());
+        services.AddUpstreamHttpClient<VneIdClient>(Connector, VneIdClient.Upstream, sp => Options(sp).VneId.BaseUrl);
+        services.AddHttpClient(IdentityProbe.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
+
+        services.AddSingleton<LgspTokenCache>();
+        services.AddTransient<ICitizenVerifier, CitizenVerifier>();
+
+        services.AddSingleton(SignInStore.Migration);
+        services.AddSingleton<SignInStore>();
+        services.AddTransient<VneIdBroker>();
+
+        services.AddSingleton<IConnectorProbe, IdentityProbe>();
         return services;
     }
+
+    private static IdentityOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<IdentityOptions>>().Value;
 }

@@ -1,10 +1,159 @@
+using Integration.Connectors.Identity;
+using Integration.Connectors.Identity.VneId;
+using Integration.Core.Caching;
+using Integration.Core.Problems;
+using Integration.Gateway.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
 namespace Integration.Gateway.Endpoints;
 
 /// <summary><c>/api/v1/identity</c>.</summary>
 internal static class IdentityEndpoints
 {
+    public const string PurposeHeader = "X-Purpose";
+
     public static IEndpointRouteBuilder MapIdentityEndpoints(this IEndpointRouteBuilder app)
     {
+        var group = app.MapGroup("/api/v1/identity")
+            .WithTags("Identity")
+            .RequireAuthorization(Scopes.Identity)
+            .RequireRateLimiting(SecurityServiceCollectionExtensions.ClientRateLimit);
+
+        group.MapPost("/citizens/verify", VerifyAsync)
+            .WithSummary("Checks a citizen's ID number, name and date of birth against the population database (C06).");
+
+        // The citizen's browser follows these two, so they carry no API key: the return-URL allow-list,
+        // the state bound to the browser, and the per-address rate limit for anonymous callers guard them.
+        group.MapGet("/vneid/login", LoginAsync)
+            .AllowAnonymous()
+            .WithSummary("Sends the citizen's browser to VNeID to sign in; it comes back to returnUrl with a ticket or an error.");
+        group.MapGet("/vneid/callback", CallbackAsync)
+            .AllowAnonymous()
+            .WithSummary("VNeID's redirect back after sign-in (registered at the provider); not called directly.");
+
+        group.MapGet("/vneid/tickets/{ticket}", RedeemAsync)
+            .WithSummary("The verified profile a one-time sign-in ticket stands for; a used or expired ticket is 404.");
         return app;
     }
+
+    private static async Task<Ok<VerifyCitizenResponse>> VerifyAsync(
+        VerifyCitizenRequest? body,
+        [FromHeader(Name = PurposeHeader)] string? purposeHeader,
+        ICitizenVerifier verifier,
+        CancellationToken cancellationToken)
+    {
+        body ??= new VerifyCitizenRequest(null, null, null, null);
+        var purpose = string.IsNullOrWhiteSpace(purposeHeader) ? body.Purpose : purposeHeader;
+        var result = await verifier.VerifyAsync(new CitizenVerificationRequest(body.IdNumber, body.FullName, body.DateOfBirth), purpose, cancellationToken);
+        return TypedResults.Ok(new VerifyCitizenResponse(
+            result.Result,
+            result.MismatchedFields,
+            result.IdentityLevel,
+            result.Source,
+            result.Stale,
+            result.IdNumberMasked,
+            result.CheckedAt));
+    }
+
+    private static async Task<RedirectHttpResult> LoginAsync(string? returnUrl, VneIdBroker broker, HttpContext http, CancellationToken cancellationToken)
+    {
+        var start = await broker.BeginAsync(returnUrl, cancellationToken);
+        http.Response.Cookies.Append(start.CookieName, start.CookieValue, new CookieOptions
+        {
+            HttpOnly = true,
+            Secure = http.Request.IsHttps,
+            // Lax: sent on the provider's top-level redirect back to the callback, not on cross-site subrequests.
+            SameSite = SameSiteMode.Lax,
+            Path = broker.CookiePath,
+            MaxAge = start.Lifetime,
+            IsEssential = true,
+        });
+        NoStore(http);
+        return TypedResults.Redirect(start.AuthorizeUrl.AbsoluteUri);
+    }
+
+    private static async Task<RedirectHttpResult> CallbackAsync(
+        string? state,
+        string? code,
+        string? error,
+        VneIdBroker broker,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        string? binding = null;
+        if (SecretTokens.IsWellFormed(state))
+        {
+            var cookie = VneIdBroker.BindingCookieName(state!);
+            binding = http.Request.Cookies[cookie];
+            http.Response.Cookies.Delete(cookie, new CookieOptions { Path = broker.CookiePath, HttpOnly = true, SameSite = SameSiteMode.Lax });
+        }
+
+        var target = await broker.CompleteAsync(state, code, error, binding, cancellationToken);
+        NoStore(http);
+        // The ticket is in the URL: keep it out of the Referer the return page's resources would get.
+        http.Response.Headers["Referrer-Policy"] = "no-referrer";
+        return TypedResults.Redirect(target.AbsoluteUri);
+    }
+
+    private static async Task<Results<Ok<VneIdProfileResponse>, ProblemHttpResult>> RedeemAsync(
+        string ticket,
+        VneIdBroker broker,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        NoStore(http);
+        var profile = await broker.RedeemAsync(ticket, cancellationToken);
+        if (profile is null)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status404NotFound,
+                title: "No such ticket.",
+                detail: "The ticket is unknown, already redeemed, or expired. Sign in again.",
+                extensions: new Dictionary<string, object?> { ["code"] = ProblemCodes.NotFound });
+        }
+
+        return TypedResults.Ok(new VneIdProfileResponse(
+            profile.IdNumber,
+            profile.IdNumberMasked,
+            profile.FullName,
+            profile.DateOfBirth,
+            profile.PhoneNumber,
+            profile.PhoneNumberMasked,
+            profile.IdentityLevel,
+            profile.AccountType,
+            profile.Subject,
+            profile.SignedInAt));
+    }
+
+    private static void NoStore(HttpContext http) => http.Response.Headers.CacheControl = "no-store";
+
+    /// <summary>The body of a citizen check; <c>purpose</c> may come in the <c>X-Purpose</c> header instead (the header wins).</summary>
+    internal sealed record VerifyCitizenRequest(string? IdNumber, string? FullName, string? DateOfBirth, string? Purpose);
+
+    /// <summary>The answer of a citizen check; the ID number only masked.</summary>
+    internal sealed record VerifyCitizenResponse(
+        CitizenMatch Result,
+        IReadOnlyList<CitizenField> MismatchedFields,
+        int? IdentityLevel,
+        CacheSource Source,
+        bool Stale,
+        string IdNumberMasked,
+        DateTimeOffset CheckedAt);
+
+    /// <summary>
+    /// The citizen VNeID vouched for. <c>idNumber</c> is in clear for the authenticated identity-scope
+    /// caller, which needs it to open the citizen's dossier; it is never logged.
+    /// </summary>
+    internal sealed record VneIdProfileResponse(
+        string IdNumber,
+        string IdNumberMasked,
+        string FullName,
+        DateOnly? DateOfBirth,
+        string? PhoneNumber,
+        string? PhoneNumberMasked,
+        int IdentityLevel,
+        string? AccountType,
+        string Subject,
+        DateTimeOffset SignedInAt);
 }

@@ -1,0 +1,76 @@
+using Integration.Core.Audit;
+using Integration.Core.Caching;
+using Integration.Core.Hosting;
+using Integration.Core.Monitoring;
+using Integration.Core.Problems;
+using Microsoft.Extensions.Options;
+
+namespace Integration.Connectors.Identity.Citizens;
+
+/// <summary>
+/// Local checks, then the cache, then C06; one audit record per lookup, whatever its outcome (a
+/// request refused by the local checks looked nothing up and is not audited).
+/// </summary>
+internal sealed class CitizenVerifier(
+    C06Client c06,
+    ConnectorCache cache,
+    ConnectorTelemetry telemetry,
+    AuditLog audit,
+    CallerContext caller,
+    IOptions<IdentityOptions> options,
+    TimeProvider time) : ICitizenVerifier
+{
+    public const string Operation = "citizen_verify";
+
+    public IReadOnlyList<FieldError> Validate(CitizenVerificationRequest request, string? purpose)
+    {
+        CitizenQuery.Parse(request, purpose, VietnamTime.Today(time), out var errors);
+        return errors;
+    }
+
+    public async Task<CitizenVerification> VerifyAsync(CitizenVerificationRequest request, string? purpose, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var query = CitizenQuery.Parse(request, purpose, VietnamTime.Today(time), out var errors)
+            ?? throw GatewayProblemException.Validation(errors);
+
+        var o = options.Value.C06;
+        var policy = new CachePolicy(IdentityServiceCollectionExtensions.Connector, Operation, o.CacheTtl, o.StaleTtl);
+        var officer = caller.ClientName;
+        CachedValue<C06Answer> answer;
+        try
+        {
+            answer = await telemetry.TrackAsync(
+                IdentityServiceCollectionExtensions.Connector,
+                Operation,
+                ct => cache.GetOrFetchAsync(policy, query.CacheKey, fetch => c06.CheckAsync(query, officer, fetch), IdentityJsonContext.Default.C06Answer, ct),
+                cancellationToken);
+        }
+        catch (GatewayProblemException ex)
+        {
+            Audit(query, ex.Code);
+            throw;
+        }
+
+        var value = answer.Value;
+        Audit(query, ResultName(value.Result));
+        return new CitizenVerification(
+            value.Result,
+            value.MismatchedFields,
+            value.IdentityLevel,
+            answer.Source,
+            answer.Stale,
+            query.Id.Masked,
+            answer.FetchedAt);
+    }
+
+    private void Audit(CitizenQuery query, string result) =>
+        audit.RecordLookup(Operation, IdentityServiceCollectionExtensions.Connector, query.Purpose, query.Id.Value, query.Id.Masked, result);
+
+    private static string ResultName(CitizenMatch result) => result switch
+    {
+        CitizenMatch.Match => "match",
+        CitizenMatch.Mismatch => "mismatch",
+        _ => "not_found",
+    };
+}

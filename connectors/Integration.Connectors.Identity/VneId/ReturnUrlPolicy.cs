@@ -1,0 +1,83 @@
+using Integration.Core.Problems;
+
+namespace Integration.Connectors.Identity.VneId;
+
+/// <summary>
+/// Decides where a sign-in may end: only under one of <c>VneId:AllowedReturnUrls</c>, compared as
+/// parsed URLs (scheme, host and port equal, path under the prefix's path), never as strings, so
+/// <c>https://portal.gov.vn.evil.example/</c> does not pass for <c>https://portal.gov.vn</c>.
+/// </summary>
+internal static class ReturnUrlPolicy
+{
+    public const string NotAllowedCode = "return_url_not_allowed";
+    public const int MaxLength = 2048;
+
+    /// <summary>Names the broker adds to the return URL; a return URL that already carries one is refused.</summary>
+    public static readonly IReadOnlySet<string> ReservedParameters = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "ticket", "error" };
+
+    public static bool IsValidPrefix(string? value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        && uri.UserInfo.Length == 0 && uri.Query.Length == 0 && uri.Fragment.Length == 0;
+
+    /// <summary>The URL to send the browser back to, or a 400 naming <c>returnUrl</c>.</summary>
+    public static Uri Check(string? returnUrl, IReadOnlyList<string> allowedPrefixes)
+    {
+        if (string.IsNullOrWhiteSpace(returnUrl))
+        {
+            throw GatewayProblemException.Validation("returnUrl", ProblemCodes.MissingField, "returnUrl is required: where the citizen goes back after signing in.");
+        }
+
+        if (returnUrl.Length > MaxLength
+            || returnUrl.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c == '\\')
+            || !Uri.TryCreate(returnUrl, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            || uri.UserInfo.Length > 0
+            || uri.AbsolutePath.Contains("%2e", StringComparison.OrdinalIgnoreCase))
+        {
+            throw GatewayProblemException.Validation("returnUrl", ProblemCodes.InvalidField, "returnUrl must be an absolute http or https URL.");
+        }
+
+        if (!allowedPrefixes.Any(p => Uri.TryCreate(p, UriKind.Absolute, out var prefix) && IsUnder(uri, prefix)))
+        {
+            throw GatewayProblemException.Validation("returnUrl", NotAllowedCode, "returnUrl is not under an address this gateway may return to.");
+        }
+
+        if (QueryNames(uri).Any(ReservedParameters.Contains))
+        {
+            throw GatewayProblemException.Validation("returnUrl", ProblemCodes.InvalidField, "returnUrl must not carry a ticket or error parameter of its own.");
+        }
+
+        return uri;
+    }
+
+    /// <summary>Adds <paramref name="name"/>=<paramref name="value"/> to the query, before any fragment.</summary>
+    public static Uri With(Uri returnUrl, string name, string value)
+    {
+        var text = returnUrl.AbsoluteUri;
+        var hash = text.IndexOf('#', StringComparison.Ordinal);
+        var head = hash < 0 ? text : text[..hash];
+        var fragment = hash < 0 ? "" : text[hash..];
+        var separator = head.Contains('?', StringComparison.Ordinal) ? (head.EndsWith('?') || head.EndsWith('&') ? "" : "&") : "?";
+        return new Uri(head + separator + Uri.EscapeDataString(name) + "=" + Uri.EscapeDataString(value) + fragment);
+    }
+
+    private static bool IsUnder(Uri candidate, Uri prefix)
+    {
+        if (!string.Equals(candidate.Scheme, prefix.Scheme, StringComparison.OrdinalIgnoreCase)
+            || !string.Equals(candidate.IdnHost, prefix.IdnHost, StringComparison.OrdinalIgnoreCase)
+            || candidate.Port != prefix.Port)
+        {
+            return false;
+        }
+
+        var path = prefix.AbsolutePath;
+        return path.EndsWith('/')
+            ? candidate.AbsolutePath.StartsWith(path, StringComparison.Ordinal)
+            : candidate.AbsolutePath == path || candidate.AbsolutePath.StartsWith(path + "/", StringComparison.Ordinal);
+    }
+
+    private static IEnumerable<string> QueryNames(Uri uri) =>
+        uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => Uri.UnescapeDataString(pair.Split('=', 2)[0]));
+}

@@ -1,0 +1,192 @@
+using System.Text.Json;
+using Integration.Core.Audit;
+using Integration.Core.Monitoring;
+using Integration.Core.Problems;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Integration.Connectors.Identity.VneId;
+
+/// <summary>
+/// The VNeID sign-in broker: login (state, PKCE S256, a browser-binding cookie, an allowed return
+/// URL), callback (state and binding checked, code exchanged, userinfo read, one-time ticket issued)
+/// and ticket redemption. Everything between the steps is in the durable store.
+/// </summary>
+internal sealed class VneIdBroker(
+    VneIdClient client,
+    SignInStore store,
+    ConnectorTelemetry telemetry,
+    AuditLog audit,
+    IOptions<IdentityOptions> options,
+    TimeProvider time,
+    ILogger<VneIdBroker> logger)
+{
+    public const string StateInvalidCode = "sign_in_state_invalid";
+    public const string UnavailableError = "temporarily_unavailable";
+
+    /// <summary>OAuth error codes a provider may send that are worth passing on to the return URL as they are.</summary>
+    private static readonly IReadOnlySet<string> ProviderErrors = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "access_denied", "login_required", "consent_required", "interaction_required", "account_selection_required",
+        "temporarily_unavailable", "server_error", "invalid_request", "invalid_scope", "unauthorized_client",
+        "unsupported_response_type",
+    };
+
+    private VneIdOptions Options => options.Value.VneId;
+
+    /// <summary>The callback's path as the browser sees it (from <c>VneId:RedirectUri</c>): the binding cookie is sent there only.</summary>
+    public string CookiePath => new Uri(Options.RedirectUri).AbsolutePath;
+
+    /// <summary>The browser cookie that ties a sign-in to the browser that started it (OAuth 2.0 Security BCP, state binding).</summary>
+    public static string BindingCookieName(string state) => "vneid-" + state[..16];
+
+    public async Task<SignInStart> BeginAsync(string? returnUrl, CancellationToken cancellationToken)
+    {
+        var o = Options;
+        var target = ReturnUrlPolicy.Check(returnUrl, o.AllowedReturnUrls);
+        var state = SecretTokens.New();
+        var verifier = SecretTokens.New();
+        var binding = SecretTokens.New();
+        var now = time.GetUtcNow();
+        await store.SaveSignInAsync(
+            new PendingSignIn(
+                SecretTokens.Hash(state),
+                SecretTokens.Hash(binding),
+                verifier,
+                target.AbsoluteUri,
+                now.ToUnixTimeMilliseconds(),
+                (now + o.SignInLifetime).ToUnixTimeMilliseconds()),
+            cancellationToken);
+
+        var query = string.Join('&', new (string, string)[]
+        {
+            ("response_type", "code"),
+            ("client_id", o.ClientId),
+            ("redirect_uri", o.RedirectUri),
+            ("scope", o.Scope),
+            ("state", state),
+            ("code_challenge", SecretTokens.Challenge(verifier)),
+            ("code_challenge_method", "S256"),
+        }.Select(p => Uri.EscapeDataString(p.Item1) + "=" + Uri.EscapeDataString(p.Item2)));
+        var authorize = new Uri(new Uri(o.BaseUrl.EndsWith('/') ? o.BaseUrl : o.BaseUrl + "/"), "oauth2/authorize?" + query);
+
+        Log.SignInStarted(logger, target.Host);
+        return new SignInStart(authorize, BindingCookieName(state), binding, o.SignInLifetime);
+    }
+
+    /// <summary>
+    /// Where to send the browser after the provider's callback: the return URL with <c>ticket</c>, or with
+    /// <c>error</c> when the provider or the exchange failed. A state that is unknown, used, expired or
+    /// not bound to this browser gives a 400 instead: without it there is no trusted return URL.
+    /// </summary>
+    public async Task<Uri> CompleteAsync(string? state, string? code, string? error, string? binding, CancellationToken cancellationToken)
+    {
+        if (!SecretTokens.IsWellFormed(state) || !SecretTokens.IsWellFormed(binding))
+        {
+            throw StateRefused();
+        }
+
+        var pending = await store.TakeSignInAsync(SecretTokens.Hash(state!), SecretTokens.Hash(binding!), cancellationToken);
+        if (pending is null || pending.ExpiresAt <= time.GetUtcNow().ToUnixTimeMilliseconds())
+        {
+            throw StateRefused();
+        }
+
+        var returnUrl = new Uri(pending.ReturnUrl);
+        if (!string.IsNullOrEmpty(error))
+        {
+            var passed = ProviderErrors.Contains(error) ? error : VneIdSignInException.Failed;
+            return Failed(returnUrl, passed, "the provider answered the authorization with an error");
+        }
+
+        if (string.IsNullOrEmpty(code) || code.Length > 2048)
+        {
+            return Failed(returnUrl, "invalid_request", "the provider's callback carried no code");
+        }
+
+        VneIdProfile profile;
+        try
+        {
+            profile = await telemetry.TrackAsync(
+                IdentityServiceCollectionExtensions.Connector,
+                "vneid_sign_in",
+                async ct =>
+                {
+                    var accessToken = await client.ExchangeCodeAsync(code, pending.CodeVerifier, ct);
+                    var info = await client.GetUserInfoAsync(accessToken, ct);
+                    return VneIdProfile.From(info, time);
+                },
+                cancellationToken);
+        }
+        catch (VneIdSignInException ex)
+        {
+            return Failed(returnUrl, ex.Code, ex.Detail ?? ex.Title);
+        }
+        catch (UpstreamException ex)
+        {
+            return Failed(returnUrl, ex.Transient ? UnavailableError : VneIdSignInException.Failed, $"{ex.Code} from {ex.Upstream}");
+        }
+
+        var ticket = SecretTokens.New();
+        var now = time.GetUtcNow();
+        var lifetime = Options.TicketLifetime;
+        await store.SaveTicketAsync(
+            new StoredTicket(
+                TicketSeal.Id(ticket),
+                TicketSeal.Seal(ticket, JsonSerializer.SerializeToUtf8Bytes(profile, IdentityJsonContext.Default.VneIdProfile)),
+                now.ToUnixTimeMilliseconds(),
+                (now + lifetime).ToUnixTimeMilliseconds()),
+            cancellationToken);
+
+        audit.RecordLookup("vneid_sign_in", IdentityServiceCollectionExtensions.Connector, null, profile.IdNumber, profile.IdNumberMasked,
+            $"signed_in_level_{profile.IdentityLevel}");
+        Log.SignInCompleted(logger, profile.IdNumberMasked, profile.IdentityLevel, lifetime);
+        return ReturnUrlPolicy.With(returnUrl, "ticket", ticket);
+    }
+
+    /// <summary>The profile a ticket stands for, once; null when the ticket is unknown, used or expired.</summary>
+    public Task<VneIdProfile?> RedeemAsync(string? ticket, CancellationToken cancellationToken) =>
+        telemetry.TrackAsync(IdentityServiceCollectionExtensions.Connector, "vneid_ticket_redeem", async ct =>
+        {
+            VneIdProfile? profile = null;
+            if (SecretTokens.IsWellFormed(ticket)
+                && await store.TakeTicketAsync(TicketSeal.Id(ticket!), ct) is { } stored
+                && stored.ExpiresAt > time.GetUtcNow().ToUnixTimeMilliseconds()
+                && TicketSeal.Open(ticket!, stored.Sealed) is { } plain)
+            {
+                profile = JsonSerializer.Deserialize(plain, IdentityJsonContext.Default.VneIdProfile);
+            }
+
+            if (profile is null)
+            {
+                audit.Record(new AuditRecord("vneid_ticket_redeem", IdentityServiceCollectionExtensions.Connector, ProblemCodes.NotFound));
+                Log.TicketRefused(logger);
+                return null;
+            }
+
+            audit.RecordLookup("vneid_ticket_redeem", IdentityServiceCollectionExtensions.Connector, null, profile.IdNumber, profile.IdNumberMasked, "redeemed");
+            Log.TicketRedeemed(logger, profile.IdNumberMasked);
+            return profile;
+        }, cancellationToken);
+
+    private GatewayProblemException StateRefused()
+    {
+        Log.SignInStateRefused(logger);
+        return new GatewayProblemException(400, StateInvalidCode, "The sign-in cannot be completed.",
+            "The sign-in is unknown, already completed, expired, or was started in another browser. Start it again.");
+    }
+
+    private Uri Failed(Uri returnUrl, string error, string reason)
+    {
+        Log.SignInFailed(logger, error, reason);
+        audit.Record(new AuditRecord("vneid_sign_in", IdentityServiceCollectionExtensions.Connector, error));
+        return ReturnUrlPolicy.With(returnUrl, "error", error);
+    }
+}
+
+/// <summary>Where to send the browser to sign in, and the binding cookie to set on the way.</summary>
+/// <param name="AuthorizeUrl">The provider's authorization URL with state and the PKCE challenge.</param>
+/// <param name="CookieName">The binding cookie's name (one per sign-in, so parallel tabs do not collide).</param>
+/// <param name="CookieValue">The binding secret; only its hash is stored.</param>
+/// <param name="Lifetime">How long the sign-in may take.</param>
+internal sealed record SignInStart(Uri AuthorizeUrl, string CookieName, string CookieValue, TimeSpan Lifetime);
