@@ -280,7 +280,7 @@ public sealed class SubscriberOwnershipCheckerTests
 
         var audit = factory.Services.GetRequiredService<AuditLog>();
         await audit.FlushAsync();
-        var rows = (await audit.ReadRecentAsync(20)).Where(r => r.Action == "subscriber_check").OrderBy(r => r.At).ThenBy(r => r.Id).ToList();
+        var rows = (await audit.ReadRecentAsync(20)).Where(r => r.Action == "subscriber_check").ToList();
 
         Assert.Equal(3, rows.Count);
         Assert.All(rows, r =>
@@ -294,8 +294,9 @@ public sealed class SubscriberOwnershipCheckerTests
             Assert.DoesNotContain(TelcoApi.CitizenA, r.SubjectHash, StringComparison.Ordinal);
             Assert.False(string.IsNullOrEmpty(r.SubjectHash));
         });
-        Assert.Contains("+8496*****02", rows[0].SubjectMasked, StringComparison.Ordinal);
-        Assert.Equal(["not_owner", "not_owner", "failed:upstream_error"], rows.Select(r => r.Result).ToList());
+        Assert.Equal(["failed:upstream_error", "not_owner", "not_owner"], rows.Select(r => r.Result).Order(StringComparer.Ordinal).ToList());
+        Assert.All(rows.Where(r => r.Result == "not_owner"), r => Assert.Contains("+8496*****02", r.SubjectMasked, StringComparison.Ordinal));
+        Assert.Contains("+8496*****99", rows.Single(r => r.Result == "failed:upstream_error").SubjectMasked, StringComparison.Ordinal);
         Assert.Single(rows.Select(r => r.SubjectHash).Distinct());
     }
 
@@ -338,5 +339,55 @@ public sealed class SubscriberOwnershipCheckerTests
         {
             Assert.DoesNotContain(lines, l => l.Contains(secret, StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public async Task CheckSubscriber_AnotherInstanceSharingRedis_AnswersFromTheSharedCache()
+    {
+        await GatewayFactory.WireMock.ResetAsync();
+        await Integration.Testing.Servers.TestServers.Redis.FlushAllAsync();
+        var first = new GatewayFactoryOptions { Redis = true };
+        using var one = new GatewayFactory(first);
+        using var two = new GatewayFactory(new GatewayFactoryOptions { Redis = true, HashKey = first.HashKey, EncryptionKey = first.EncryptionKey });
+        using var clientOne = one.CreateClient(GatewayFactory.DeskKey);
+        using var clientTwo = two.CreateClient(GatewayFactory.DeskKey);
+        await one.Services.GetRequiredService<Integration.Core.Caching.RedisCacheStore>().ConnectedAsync;
+        await two.Services.GetRequiredService<Integration.Core.Caching.RedisCacheStore>().ConnectedAsync;
+
+        Assert.Equal("upstream", (await TelcoApi.CheckOkAsync(clientOne, "0911000004")).Text("source"));
+        await GatewayFactory.WireMock.ResetRequestsAsync();
+        var shared = await TelcoApi.CheckOkAsync(clientTwo, "0911000004");
+
+        Assert.Equal("cache", shared.Text("source"));
+        Assert.Equal("owner", shared.Text("ownership"));
+        Assert.Equal("suspended", shared.Text("status"));
+        Assert.Equal(0, await GatewayFactory.WireMock.CountRequestsAsync("ANY", TelcoApi.AnyTelcoUpstream, regex: true));
+        foreach (var value in await Task.WhenAll((await Integration.Testing.Servers.TestServers.Redis.GetAllKeysAsync())
+            .Select(k => Integration.Testing.Servers.TestServers.Redis.GetValueAsync(k))))
+        {
+            var text = System.Text.Encoding.Latin1.GetString(value ?? []);
+            Assert.DoesNotContain("84911000004", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("owner", text, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
+    public async Task CheckSubscriber_EachUpstreamCall_WritesAMonitoringRow()
+    {
+        await GatewayFactory.WireMock.ResetAsync();
+        using var factory = new GatewayFactory();
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+
+        await TelcoApi.CheckOkAsync(client, "0971000009");
+        await TelcoApi.CheckOkAsync(client, "0971000009");
+
+        var telemetry = factory.Services.GetRequiredService<ConnectorTelemetry>();
+        await telemetry.FlushAsync();
+        var rows = (await telemetry.ReadRecentAsync(20)).Where(r => r.Connector == "Telco").ToList();
+        // Rows written in the same millisecond have no order: compare them as a set.
+        Assert.Equal(
+            ["ownership_check  success hit", "ownership_check mobifone success miss", "portability_lookup  success hit", "portability_lookup mnp success miss"],
+            rows.Select(r => $"{r.Operation} {r.Upstream} {r.Outcome} {r.Cache}").Order(StringComparer.Ordinal).ToList());
+        Assert.All(rows, r => Assert.Equal("test-desk", r.Client));
     }
 }
