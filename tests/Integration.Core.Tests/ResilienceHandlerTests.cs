@@ -184,6 +184,20 @@ public sealed class ResilienceHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Isolate_BeforeTheFirstCall_AppliesToTheUpstreamWhenItIsFirstUsed()
+    {
+        await StubAsync("GET", "fine", new { status = 200 });
+        await using var host = await CoreHost.StartAsync();
+        var connector = host.Get<ConnectorHealthRegistry>().Connector("Test");
+
+        await connector.IsolateAsync();
+
+        Assert.Equal(CircuitStatus.Isolated, connector.Upstream("wiremock").CircuitStatus);
+        await Assert.ThrowsAsync<UpstreamUnavailableException>(() => host.Client.GetAsync("fine"));
+        Assert.Equal(0, await WireMock.CountRequestsAsync("GET", "/core-test/fine"));
+    }
+
+    [Fact]
     public async Task Send_ConnectionRefused_IsUpstreamUnavailable()
     {
         await using var host = await CoreHost.StartAsync();

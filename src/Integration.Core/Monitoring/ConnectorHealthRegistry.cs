@@ -35,7 +35,8 @@ public sealed class ConnectorHealth(string name, TimeProvider time)
 
     public IReadOnlyCollection<UpstreamHealth> Upstreams => _upstreams.Values.OrderBy(u => u.Upstream, StringComparer.Ordinal).ToList();
 
-    public UpstreamHealth Upstream(string upstream) => _upstreams.GetOrAdd(upstream, u => new UpstreamHealth(Name, u, time));
+    public UpstreamHealth Upstream(string upstream) =>
+        _upstreams.GetOrAdd(upstream, u => new UpstreamHealth(Name, u, time) { ConnectorIsolated = () => Isolated });
 
     public void RecordCache(CacheOutcome outcome)
     {

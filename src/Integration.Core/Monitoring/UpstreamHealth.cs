@@ -41,7 +41,10 @@ public sealed class UpstreamHealth(string connector, string upstream, TimeProvid
 
     public ProbeResult? LastProbe { get; set; }
 
-    public CircuitStatus CircuitStatus => Circuit?.CircuitState switch
+    /// <summary>Reads whether an operator isolated the whole connector (true even before this upstream's first call).</summary>
+    internal Func<bool>? ConnectorIsolated { get; set; }
+
+    public CircuitStatus CircuitStatus => ConnectorIsolated?.Invoke() == true ? CircuitStatus.Isolated : Circuit?.CircuitState switch
     {
         CircuitState.Open => CircuitStatus.Open,
         CircuitState.HalfOpen => CircuitStatus.HalfOpen,
