@@ -63,6 +63,7 @@ app.MapIdentityEndpoints();
 app.MapTelcoEndpoints();
 app.MapPaymentEndpoints();
 app.MapPortalEndpoints();
+app.MapReadinessEndpoints();
 
 app.Run();
 

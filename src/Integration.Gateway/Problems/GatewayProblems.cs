@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Integration.Core.Problems;
@@ -101,8 +102,12 @@ internal static partial class GatewayProblems
     private static ProblemDetails FromJson(JsonException json)
     {
         var field = FieldFromPath(json.Path);
-        var typeError = json.Message.Contains("could not be converted", StringComparison.Ordinal);
-        var error = typeError
+        var encoding = json.InnerException is InvalidOperationException or DecoderFallbackException
+            && (json.InnerException.Message.Contains("UTF-8", StringComparison.OrdinalIgnoreCase) || json.InnerException is DecoderFallbackException);
+        var typeError = !encoding && json.Message.Contains("could not be converted", StringComparison.Ordinal);
+        var error = encoding
+            ? new FieldError(field, ProblemCodes.MalformedJson, $"The value of '{field}' is not valid UTF-8.")
+            : typeError
             ? new FieldError(field, ProblemCodes.InvalidFieldType, $"The value of '{field}' has the wrong type.")
             : new FieldError(field, ProblemCodes.MalformedJson,
                 $"The body is not valid JSON{(json.LineNumber is { } l ? $" (line {l + 1}, position {json.BytePositionInLine})" : "")}.");
