@@ -17,6 +17,9 @@ internal static partial class Log
     [LoggerMessage(6004, LogLevel.Warning, "Took over idempotency key of client {Client}: its first request stopped without finishing")]
     public static partial void TookOver(ILogger logger, string client);
 
+    [LoggerMessage(6005, LogLevel.Warning, "Could not release an idempotency key after a failed creation ({Error}); it frees itself when its lease ends")]
+    public static partial void ReleaseFailed(ILogger logger, string error);
+
     [LoggerMessage(6101, LogLevel.Warning, "VNPAY IPN answered {RspCode}: {Reason}")]
     public static partial void IpnRejected(ILogger logger, string rspCode, string reason);
 

@@ -93,9 +93,23 @@ internal sealed class PaymentService(
         }
 
         // The key is ours: finish even if the caller goes away, so it does not wait for the lease to run out.
-        await hooks.AfterClaim(CancellationToken.None);
-        var (payment, body) = NewPayment(client, key, request);
-        if (await store.TryCompleteCreationAsync(payment, owner, 201, body, CancellationToken.None))
+        bool completed;
+        PaymentRow payment;
+        string body;
+        try
+        {
+            await hooks.AfterClaim(CancellationToken.None);
+            (payment, body) = NewPayment(client, key, request);
+            completed = await store.TryCompleteCreationAsync(payment, owner, 201, body, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // Nothing was written (a completed record is never released): a retry need not wait for the lease.
+            await TryReleaseAsync(client, key, owner);
+            throw;
+        }
+
+        if (completed)
         {
             Log.PaymentCreated(logger, payment.Id, payment.Method, payment.Amount, payment.Reference);
             return new PaymentCreation(201, body, payment.Id, Replayed: false);
@@ -110,6 +124,19 @@ internal sealed class PaymentService(
         }
 
         throw InFlight(TimeSpan.FromMilliseconds(lease));
+    }
+
+    /// <summary>Best effort: when even this fails, the lease ends on its own.</summary>
+    private async Task TryReleaseAsync(string client, string key, string owner)
+    {
+        try
+        {
+            await store.ReleaseClaimAsync(client, key, owner, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.ReleaseFailed(logger, ex.GetType().Name);
+        }
     }
 
     /// <summary>The stored answer, 422 for another body, 409 while in flight; null when the in-flight lease has run out.</summary>

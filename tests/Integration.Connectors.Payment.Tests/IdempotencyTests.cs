@@ -153,30 +153,53 @@ public sealed class IdempotencyTests
     }
 
     [Fact]
-    public async Task Create_FirstRequestDiedAfterClaiming_409UntilLeaseEndsThenCreatedOnce()
+    public async Task Create_FirstHolderStuckPastItsLease_409ThenTakenOverOnceAndTheLateHolderGetsTheSameAnswer()
     {
         var time = new ManualTimeProvider();
-        var attempts = 0;
+        var calls = 0;
+        var stuck = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var hooks = new PaymentCreationHooks
         {
-            // The first holder "crashes" between claiming the key and writing the payment.
-            AfterClaim = _ => Interlocked.Increment(ref attempts) == 1 ? throw new InvalidOperationException("simulated crash") : Task.CompletedTask,
+            // The first holder hangs between claiming the key and writing the payment (a dead or frozen instance).
+            AfterClaim = _ => Interlocked.Increment(ref calls) == 1 ? stuck.Task : Task.CompletedTask,
         };
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time, Services = s => s.AddSingleton(hooks) });
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 
-        using var crashed = await PaymentTestKit.PostPaymentAsync(client, "crash-1", PaymentTestKit.VnpayBody());
-        using var blocked = await PaymentTestKit.PostPaymentAsync(client, "crash-1", PaymentTestKit.VnpayBody());
+        var first = Task.Run(() => PaymentTestKit.PostPaymentAsync(client, "stuck-1", PaymentTestKit.VnpayBody()));
+        await Eventually.TrueAsync(() => Volatile.Read(ref calls) == 1, "the first request holds the key");
+        using var blocked = await PaymentTestKit.PostPaymentAsync(client, "stuck-1", PaymentTestKit.VnpayBody());
         time.Advance(TimeSpan.FromSeconds(31)); // past the 30 s in-flight lease
-        using var otherBody = await PaymentTestKit.PostPaymentAsync(client, "crash-1", PaymentTestKit.VnpayBody(1_000_000));
-        using var recovered = await PaymentTestKit.PostPaymentAsync(client, "crash-1", PaymentTestKit.VnpayBody());
-        using var replayed = await PaymentTestKit.PostPaymentAsync(client, "crash-1", PaymentTestKit.VnpayBody());
+        using var otherBody = await PaymentTestKit.PostPaymentAsync(client, "stuck-1", PaymentTestKit.VnpayBody(1_000_000));
+        using var takenOver = await PaymentTestKit.PostPaymentAsync(client, "stuck-1", PaymentTestKit.VnpayBody());
+        stuck.SetResult();
+        using var late = await first.WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Equal(HttpStatusCode.InternalServerError, crashed.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, blocked.StatusCode);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, otherBody.StatusCode);
-        Assert.Equal(HttpStatusCode.Created, recovered.StatusCode);
-        Assert.Equal(await recovered.Content.ReadAsStringAsync(), await replayed.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Created, takenOver.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, late.StatusCode);
+        Assert.Equal(await takenOver.Content.ReadAsStringAsync(), await late.Content.ReadAsStringAsync());
+        Assert.Equal(1, await PaymentTestKit.CountPaymentsAsync(factory));
+    }
+
+    [Fact]
+    public async Task Create_FailsAfterClaiming_500AndTheKeyIsFreeAtOnce()
+    {
+        var calls = 0;
+        var hooks = new PaymentCreationHooks
+        {
+            AfterClaim = _ => Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException("store hiccup") : Task.CompletedTask,
+        };
+        using var factory = new GatewayFactory(new GatewayFactoryOptions { Services = s => s.AddSingleton(hooks) });
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+
+        using var failed = await PaymentTestKit.PostPaymentAsync(client, "fail-1", PaymentTestKit.VnpayBody());
+        using var retry = await PaymentTestKit.PostPaymentAsync(client, "fail-1", PaymentTestKit.VnpayBody());
+
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal("internal_error", (await PaymentTestKit.ProblemAsync(failed)).Str("code"));
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
         Assert.Equal(1, await PaymentTestKit.CountPaymentsAsync(factory));
     }
 }

@@ -1,5 +1,8 @@
 using System.Net;
+using Dapper;
+using Integration.Core.Store;
 using Integration.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Integration.Connectors.Payment.Tests;
 
@@ -159,5 +162,24 @@ public sealed class VnpayIpnTests
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("invalid_signature", (await PaymentTestKit.ProblemAsync(response)).Str("code"));
+    }
+
+    [Fact]
+    public async Task Ipn_StoreFails_99UnknownError()
+    {
+        using var factory = new GatewayFactory();
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+        using var vnpay = factory.CreateClient((string?)null);
+        var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
+        var store = factory.Services.GetRequiredService<GatewayStore>();
+        await using (var connection = await store.OpenAsync())
+        {
+            await connection.ExecuteAsync("ALTER TABLE payments RENAME TO payments_gone");
+        }
+
+        var answer = await PaymentTestKit.SendIpnAsync(vnpay, PaymentTestKit.IpnQuery(payment.Str("reference")!, Amount));
+
+        Assert.Equal("99", answer.Str("RspCode"));
+        Assert.Equal("Unknown error", answer.Str("Message"));
     }
 }

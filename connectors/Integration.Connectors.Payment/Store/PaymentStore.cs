@@ -46,6 +46,16 @@ internal sealed class PaymentStore(GatewayStore store)
         return updated == 1;
     }
 
+    /// <summary>Gives up a claim that failed before anything was written (only while still held by <paramref name="owner"/> and in flight).</summary>
+    public async Task ReleaseClaimAsync(string client, string key, string owner, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM idempotency_records WHERE client = @client AND idem_key = @key AND owner = @owner AND state = @state",
+            new { client, key, owner, state = IdempotencyRow.InFlight },
+            cancellationToken: ct));
+    }
+
     public async Task<IdempotencyRow?> GetIdempotencyAsync(string client, string key, CancellationToken ct)
     {
         await using var connection = await store.OpenAsync(ct);

@@ -1,6 +1,7 @@
 using Integration.Core.Hosting;
 using Integration.Core.Monitoring;
 using Integration.Core.Problems;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Integration.Connectors.Payment.Vnpay;
 
@@ -9,7 +10,7 @@ namespace Integration.Connectors.Payment.Vnpay;
 /// signed "not found" (91) proves reachability, credentials and the hash secret at once. VietQR and bank
 /// notices have no upstream to call (the QR is built locally, notices come in), so they are not probed.
 /// </summary>
-internal sealed class VnpayProbe(VnpayClient vnpay, TimeProvider time) : IConnectorProbe
+internal sealed class VnpayProbe(IServiceProvider services, TimeProvider time) : IConnectorProbe
 {
     public string Connector => PaymentServiceCollectionExtensions.ConnectorName;
 
@@ -20,6 +21,8 @@ internal sealed class VnpayProbe(VnpayClient vnpay, TimeProvider time) : IConnec
         string? error = null;
         try
         {
+            // A typed client per probe: a singleton holding one would keep its handler (and DNS answer) for ever.
+            var vnpay = services.GetRequiredService<VnpayClient>();
             await vnpay.QueryAsync("PROBE" + VietnamTime.Format14(now), VietnamTime.Format14(now), cancellationToken);
         }
         catch (GatewayProblemException ex)
