@@ -224,7 +224,7 @@ internal sealed class PaymentService(
     }
 
     /// <summary>The <c>vnp_*</c> parameters of a pay URL (DOMAIN.md "VNPAY"), before signing.</summary>
-    internal Dictionary<string, string?> PayParameters(ValidPaymentRequest r, string reference, string orderInfo, string createDate, string expireDate) => new()
+    private Dictionary<string, string?> PayParameters(ValidPaymentRequest r, string reference, string orderInfo, string createDate, string expireDate) => new()
     {
         ["vnp_Version"] = VnpayClient.Version,
         ["vnp_Command"] = "pay",

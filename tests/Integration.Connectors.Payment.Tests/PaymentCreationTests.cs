@@ -201,4 +201,17 @@ public sealed class PaymentCreationTests
         Assert.Contains("Connectors:Payment:Vnpay:TmnCode", ex.ToString());
         Assert.Contains("Connectors:Payment:Idempotency:Retention", ex.ToString());
     }
+
+    [Fact]
+    public async Task OpenApi_Document_DescribesThePaymentRoutes()
+    {
+        using var factory = new GatewayFactory();
+        using var client = factory.CreateClient((string?)null);
+
+        var document = JsonNode.Parse(await client.GetStringAsync("/openapi/v1.json"))!["paths"]!.AsObject();
+
+        Assert.Contains("/api/v1/payments", document.Select(p => p.Key));
+        Assert.Contains("/api/v1/payments/{id}/qr.png", document.Select(p => p.Key));
+        Assert.Contains("/api/v1/payments/callbacks/bank-transfer", document.Select(p => p.Key));
+    }
 }

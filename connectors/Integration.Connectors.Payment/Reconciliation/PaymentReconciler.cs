@@ -76,7 +76,11 @@ internal sealed class PaymentReconciler(
         }
 
         var deleted = await store.DeleteIdempotencyRecordsBeforeAsync(now - (long)_options.Idempotency.Retention.TotalMilliseconds, ct);
-        Log.Reconciled(logger, queried, settled, expired, deleted);
+        if (queried + expired + deleted > 0)
+        {
+            Log.Reconciled(logger, queried, settled, expired, deleted);
+        }
+
         return new ReconciliationResult(queried, settled, expired, failed, deleted);
     }
 
