@@ -1,14 +1,55 @@
+using Integration.Connectors.Payment.Reconciliation;
+using Integration.Connectors.Payment.Store;
+using Integration.Connectors.Payment.Vnpay;
+using Integration.Core.Http;
+using Integration.Core.Monitoring;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Quartz;
 
 namespace Integration.Connectors.Payment;
 
 /// <summary>Composition of the Payment connector.</summary>
 public static class PaymentServiceCollectionExtensions
 {
-    /// <summary>Adds the Payment connector, configured from <paramref name="section"/> (<c>Connectors:Payment</c>).</summary>
+    /// <summary>The connector's name, as in <c>Connectors:Payment</c>.</summary>
+    public const string ConnectorName = "Payment";
+
+    /// <summary>
+    /// Adds the Payment connector, configured from <paramref name="section"/> (<c>Connectors:Payment</c>):
+    /// <see cref="IPaymentService"/>, its store schema, the VNPAY client with the connector's resilience
+    /// pipeline, the VNPAY probe and the reconciliation job.
+    /// </summary>
     public static IServiceCollection AddPaymentConnector(this IServiceCollection services, IConfiguration section)
     {
+        services.AddOptions<PaymentOptions>().Bind(section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PaymentOptions>, PaymentOptionsValidator>());
+        services.AddConnectorResilience(ConnectorName, section);
+        services.AddSingleton(PaymentMigrations.Schema);
+
+        services.AddUpstreamHttpClient<VnpayClient>(ConnectorName, VnpayClient.Upstream,
+            sp => VnpayClient.BaseAddress(sp.GetRequiredService<IOptions<PaymentOptions>>().Value.Vnpay.ApiUrl));
+        services.TryAddSingleton<PaymentStore>();
+        services.TryAddSingleton<PaymentCreationHooks>();
+        services.TryAddSingleton<IPaymentService, PaymentService>();
+        services.TryAddTransient<PaymentReconciler>();
+        services.AddSingleton<IConnectorProbe, VnpayProbe>();
+
+        // Every instance must fire on the same cron slots for the job lease to run each slot once across them.
+        var schedule = section.GetValue<string>("Reconciliation:Schedule") ?? new ReconciliationOptions().Schedule;
+        if (!CronExpression.TryParse(schedule, out _))
+        {
+            // Options validation stops the host with a message naming the key; keep composition going until then.
+            schedule = new ReconciliationOptions().Schedule;
+        }
+
+        // The host registers the scheduler (Program.cs); this adds the job to it whatever the order of the calls.
+        services.ConfigureAllQuartzSchedulers(q => q.ScheduleJob<PaymentReconciliationJob>(
+            trigger => trigger.WithIdentity(PaymentReconciliationJob.Name)
+                .WithCronSchedule(schedule, c => c.WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing)),
+            job => job.WithIdentity(PaymentReconciliationJob.Name)));
         return services;
     }
 }

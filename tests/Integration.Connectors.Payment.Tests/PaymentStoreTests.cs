@@ -1,0 +1,143 @@
+using Dapper;
+using Integration.Connectors.Payment.Store;
+using Integration.Core.Store;
+using Integration.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Integration.Connectors.Payment.Tests;
+
+public sealed class PaymentStoreTests
+{
+    private static (GatewayFactory Factory, PaymentStore Store) Start(bool postgres)
+    {
+        var factory = new GatewayFactory(new GatewayFactoryOptions { Postgres = postgres });
+        factory.CreateClient(GatewayFactory.DeskKey).Dispose(); // starts the host: migrations applied
+        return (factory, factory.Services.GetRequiredService<PaymentStore>());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TrySettle_OnlyFromPending_OneEventPerTransition(bool postgres)
+    {
+        var (factory, store) = Start(postgres);
+        using var _ = factory;
+        var payment = await PaymentTestKit.SeedPaymentAsync(factory, "GW00000000000A", "vnpay", 10_000, DateTimeOffset.UnixEpoch.AddYears(56), TimeSpan.FromMinutes(15));
+
+        var paid = await store.TrySettleAsync(payment.Id, new PaymentSettlement("paid", "vnpay_ipn", "x", "14000001", "NCB", 1_800_000_000_000), 1_800_000_000_000, default);
+        var failedAfterPaid = await store.TrySettleAsync(payment.Id, new PaymentSettlement("failed", "querydr", "y", FailureCode: "02"), 1_800_000_000_001, default);
+        var expiredAfterPaid = await store.TrySettleAsync(payment.Id, new PaymentSettlement("expired", "expiry", null), 1_800_000_000_002, default);
+
+        Assert.True(paid);
+        Assert.False(failedAfterPaid);
+        Assert.False(expiredAfterPaid);
+        var row = await store.GetAsync(payment.Id, default);
+        Assert.Equal(("paid", "14000001", "NCB", (long?)1_800_000_000_000, (string?)null), (row!.Status, row.ProviderTransactionNo, row.BankCode, row.PaidAt, row.FailureCode));
+        var events = await store.GetEventsAsync(payment.Id, default);
+        Assert.Equal([(null, "pending"), ("pending", "paid")], events.Select(e => (e.FromStatus, e.ToStatus)).ToList());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TrySettle_TenConcurrentSettlements_ExactlyOneApplies(bool postgres)
+    {
+        var (factory, store) = Start(postgres);
+        using var _ = factory;
+        var payment = await PaymentTestKit.SeedPaymentAsync(factory, "GW00000000000B", "vnpay", 10_000, DateTimeOffset.UnixEpoch.AddYears(56), TimeSpan.FromMinutes(15));
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Task.Run(() =>
+            store.TrySettleAsync(payment.Id, new PaymentSettlement(i % 2 == 0 ? "paid" : "failed", "querydr", i.ToString(System.Globalization.CultureInfo.InvariantCulture)), 1_800_000_000_000 + i, default))));
+
+        Assert.Equal(1, results.Count(r => r));
+        Assert.Equal(2, (await store.GetEventsAsync(payment.Id, default)).Count);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TryClaim_SameClientAndKey_SecondRefused_OtherClientFree(bool postgres)
+    {
+        var (factory, store) = Start(postgres);
+        using var _ = factory;
+
+        var first = await store.TryClaimAsync("client-a", "key-1", "h", "owner-1", 1000, 2000, default);
+        var second = await store.TryClaimAsync("client-a", "key-1", "h", "owner-2", 1001, 2001, default);
+        var otherClient = await store.TryClaimAsync("client-b", "key-1", "h", "owner-3", 1002, 2002, default);
+        var takeOverTooEarly = await store.TryTakeOverAsync("client-a", "key-1", "h", "owner-4", 1999, 3000, default);
+        var takeOverOtherBody = await store.TryTakeOverAsync("client-a", "key-1", "other", "owner-5", 2000, 3000, default);
+        var takeOver = await store.TryTakeOverAsync("client-a", "key-1", "h", "owner-6", 2000, 3000, default);
+
+        Assert.Equal((true, false, true), (first, second, otherClient));
+        Assert.Equal((false, false, true), (takeOverTooEarly, takeOverOtherBody, takeOver));
+        Assert.Equal("owner-6", (await store.GetIdempotencyAsync("client-a", "key-1", default))!.Owner);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task DeleteIdempotencyRecordsBefore_DeletesOnlyOlderOnes(bool postgres)
+    {
+        var (factory, store) = Start(postgres);
+        using var _ = factory;
+        var day = (long)TimeSpan.FromHours(24).TotalMilliseconds;
+        var now = 1_800_000_000_000L;
+        await store.TryClaimAsync("c", "older", "h", "o", now - day - 1, now, default);
+        await store.TryClaimAsync("c", "exactly-24h", "h", "o", now - day, now, default);
+        await store.TryClaimAsync("c", "newer", "h", "o", now - 1, now, default);
+
+        var deleted = await store.DeleteIdempotencyRecordsBeforeAsync(now - day, default);
+
+        Assert.Equal(1, deleted);
+        Assert.Null(await store.GetIdempotencyAsync("c", "older", default));
+        Assert.NotNull(await store.GetIdempotencyAsync("c", "exactly-24h", default));
+        Assert.NotNull(await store.GetIdempotencyAsync("c", "newer", default));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TryCompleteCreation_ClaimLost_NoPaymentWritten(bool postgres)
+    {
+        var (factory, store) = Start(postgres);
+        using var _ = factory;
+        await store.TryClaimAsync("c", "k", "h", "owner-1", 1000, 2000, default);
+        await store.TryTakeOverAsync("c", "k", "h", "owner-2", 2000, 3000, default);
+        var row = new PaymentRow
+        {
+            Id = "p1", Reference = "GW00000000000C", Client = "c", IdempotencyKey = "k", Method = "vietqr", Status = "pending",
+            Amount = 1, DossierCode = "d", FeeCode = "f", Description = "x", OrderInfo = "x", CreatedAt = 2500, ExpiresAt = 9000, UpdatedAt = 2500,
+        };
+
+        var lateOriginal = await store.TryCompleteCreationAsync(row, "owner-1", 201, "{}", default);
+        var newOwner = await store.TryCompleteCreationAsync(row, "owner-2", 201, "{\"a\":1}", default);
+
+        Assert.False(lateOriginal);
+        Assert.True(newOwner);
+        Assert.Equal(1, await PaymentTestKit.CountPaymentsAsync(factory));
+        var record = await store.GetIdempotencyAsync("c", "k", default);
+        Assert.Equal(("completed", "{\"a\":1}", "p1", (long?)201), (record!.State, record.ResponseBody, record.PaymentId, record.ResponseStatus));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RecordBankNotice_SameTransactionTwiceConcurrently_OneRecordedOneDuplicate(bool postgres)
+    {
+        var (factory, store) = Start(postgres);
+        using var _ = factory;
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() => store.RecordBankNoticeAsync(
+            new BankNoticeRow { TransactionId = "FT-X", ReceivedAt = 1000, Amount = 10, Content = "x", Outcome = "received" },
+            [],
+            _ => ("unmatched", true, null),
+            1000,
+            default))));
+
+        Assert.Equal(1, results.Count(r => r.Duplicate));
+        Assert.All(results, r => Assert.Equal("unmatched", r.Notice.Outcome));
+        var gateway = factory.Services.GetRequiredService<GatewayStore>();
+        await using var connection = await gateway.OpenAsync();
+        Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM bank_notices"));
+    }
+}
