@@ -69,6 +69,7 @@ public static class CoreServiceCollectionExtensions
 
         services.TryAddSingleton<Jobs.JobLease>();
         services.TryAddSingleton<RedisCacheStore>();
+        services.AddHostedService(sp => sp.GetRequiredService<RedisCacheStore>());
         services.TryAddSingleton<ConnectorCache>();
         return services;
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -8,10 +9,14 @@ namespace Integration.Core.Caching;
 /// The L2 cache: a thin wrapper over StackExchange.Redis 1.2.6 (the version that restores here) that
 /// never lets Redis trouble reach a request. Commands are bounded by a timeout; while Redis is down
 /// the cache answers "nothing there" at once, warns once per outage, and uses Redis again as soon
-/// as the multiplexer has reconnected.
+/// as the multiplexer has reconnected. The connection is made while the host starts, so an instance's
+/// first requests already share the L2 entries other instances wrote.
 /// </summary>
-public sealed class RedisCacheStore : IDisposable
+public sealed class RedisCacheStore : IHostedService, IDisposable
 {
+    /// <summary>The longest a start waits for the first connection attempt (it is bounded by the connect timeout anyway).</summary>
+    private static readonly TimeSpan s_startWait = TimeSpan.FromSeconds(5);
+
     private readonly RedisOptions _options;
     private readonly ILogger<RedisCacheStore> _logger;
     private readonly Task<ConnectionMultiplexer?> _multiplexer;
@@ -29,6 +34,21 @@ public sealed class RedisCacheStore : IDisposable
     public Task ConnectedAsync => _multiplexer;
 
     public bool Enabled => !string.IsNullOrWhiteSpace(_options.Configuration);
+
+    /// <summary>Waits for the first connection attempt, so a freshly started instance reads L2 from its first request; Redis down does not stop the start.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _multiplexer.WaitAsync(s_startWait, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Still connecting, or Redis unusable: requests use L1 and the upstream meanwhile (Database() checks again).
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>True while the last command failed and no command has succeeded since.</summary>
     public bool Down => Volatile.Read(ref _down) == 1;
