@@ -9,12 +9,15 @@ namespace Integration.Core.Resilience;
 /// <summary>
 /// Sends each request through its upstream's pipeline (the part of
 /// Microsoft.Extensions.Http.Resilience this machine cannot restore). The request is snapshotted so a
-/// retry sends a fresh copy; failures leave as <see cref="UpstreamException"/>s the host turns into
-/// problem details. A final transient answer (e.g. a 503 after the last retry) is returned as is:
-/// the connector decides what it means.
+/// retry sends a fresh copy; each attempt reads the whole answer; failures leave as
+/// <see cref="UpstreamException"/>s the host turns into problem details. A final transient answer
+/// (e.g. a 503 after the last retry) is returned as is: the connector decides what it means.
 /// </summary>
 internal sealed class ResilienceHandler(UpstreamPipeline pipeline, GatewayMetrics metrics, TimeProvider time) : DelegatingHandler
 {
+    /// <summary>The largest answer an attempt reads; a longer one fails the attempt.</summary>
+    public const long MaxAnswerBytes = 64L * 1024 * 1024;
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         if (UpstreamRequestOptions.IsProbe(request))
@@ -74,6 +77,19 @@ internal sealed class ResilienceHandler(UpstreamPipeline pipeline, GatewayMetric
         try
         {
             var response = await base.SendAsync(request, cancellationToken);
+            try
+            {
+                // The body is part of the attempt: one that breaks off (a reset mid-chunk, garbage) or trickles
+                // past the attempt timeout fails the attempt like a failed connection, so it is retried, counted
+                // by the breaker, and never reaches the connector as a raw exception or a hang.
+                await response.Content.LoadIntoBufferAsync(MaxAnswerBytes, cancellationToken);
+            }
+            catch
+            {
+                response.Dispose();
+                throw;
+            }
+
             var failed = UpstreamPipelines.IsTransient(response.StatusCode);
             pipeline.Health.RecordAttempt(time.GetElapsedTime(started).TotalMilliseconds, failed, failed ? $"HTTP {(int)response.StatusCode}" : null);
             ConnectorCall.Current?.AddAttempt(pipeline.Upstream, (int)response.StatusCode);
