@@ -6,6 +6,9 @@ internal static partial class Log
     [LoggerMessage(2001, LogLevel.Error, "Unhandled exception in {Method} {Endpoint}")]
     public static partial void UnhandledException(ILogger logger, string method, string endpoint, Exception exception);
 
+    [LoggerMessage(2002, LogLevel.Warning, "Store unavailable in {Method} {Endpoint}: {ExceptionType} {Message}")]
+    public static partial void StoreUnavailable(ILogger logger, string method, string endpoint, string exceptionType, string message);
+
     [LoggerMessage(2101, LogLevel.Warning, "Probe of {Connector}/{Upstream} failed: {Error}")]
     public static partial void ProbeFailed(ILogger logger, string connector, string upstream, string error);
 

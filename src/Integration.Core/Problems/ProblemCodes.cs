@@ -21,6 +21,7 @@ public static class ProblemCodes
     public const string MethodNotAllowed = "method_not_allowed";
     public const string Conflict = "conflict";
     public const string InternalError = "internal_error";
+    public const string StoreUnavailable = "store_unavailable";
 
     public const string InvalidIdNumber = "invalid_id_number";
     public const string DateOfBirthMismatch = "date_of_birth_mismatch";

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -138,11 +139,27 @@ internal static partial class GatewayProblems
     private static partial Regex LongQuotedValues();
 }
 
-/// <summary>Turns exceptions into problem details; unknown ones become a 500 with no detail (logged with the trace id).</summary>
+/// <summary>
+/// Turns exceptions into problem details; a transient store failure becomes a 503 <c>store_unavailable</c> with
+/// <c>Retry-After</c>; unknown ones become a 500 with no detail (logged with the trace id).
+/// </summary>
 internal sealed class GatewayExceptionHandler(IProblemDetailsService problems, ILogger<GatewayExceptionHandler> logger) : IExceptionHandler
 {
+    private static readonly TimeSpan StoreRetryAfter = TimeSpan.FromSeconds(2);
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is DbException { IsTransient: true } store)
+        {
+            // The store restarting or out of connections passes: the caller should retry, not report a gateway bug.
+            Log.StoreUnavailable(logger, httpContext.Request.Method, httpContext.GetEndpoint()?.DisplayName ?? "unknown", store.GetType().Name, store.Message);
+            exception = new GatewayProblemException(503, ProblemCodes.StoreUnavailable, "The gateway's store is not reachable.",
+                "The durable store did not answer; retry after the time in Retry-After.", store)
+            {
+                RetryAfter = StoreRetryAfter,
+            };
+        }
+
         var problem = GatewayProblems.ToProblem(exception);
         if (problem is null)
         {
