@@ -38,6 +38,12 @@ internal sealed class PaymentService(
 
     public static string QrImageUrl(string paymentId) => $"/api/v1/payments/{paymentId}/qr.png";
 
+    /// <summary>
+    /// Payment ids are 32 hex digits (a version-7 GUID): anything else names no payment and is not looked up, so a
+    /// path like <c>%00</c> never reaches the store (PostgreSQL refuses NUL in text with an error, not a miss).
+    /// </summary>
+    private static bool IsPaymentId(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigit);
+
     public async Task<PaymentCreation> CreateAsync(string client, string? idempotencyKey, CreatePaymentRequest? request, CancellationToken cancellationToken)
     {
         var key = PaymentRequestValidator.ValidateKey(idempotencyKey);
@@ -243,7 +249,7 @@ internal sealed class PaymentService(
 
     public async Task<PaymentView?> GetAsync(string client, string paymentId, CancellationToken cancellationToken)
     {
-        var payment = await store.GetAsync(paymentId, cancellationToken);
+        var payment = IsPaymentId(paymentId) ? await store.GetAsync(paymentId, cancellationToken) : null;
         if (payment is null || payment.Client != client)
         {
             return null;
@@ -261,7 +267,7 @@ internal sealed class PaymentService(
 
     public async Task<byte[]?> GetQrPngAsync(string client, string paymentId, CancellationToken cancellationToken)
     {
-        var payment = await store.GetAsync(paymentId, cancellationToken);
+        var payment = IsPaymentId(paymentId) ? await store.GetAsync(paymentId, cancellationToken) : null;
         if (payment is null || payment.Client != client)
         {
             return null;

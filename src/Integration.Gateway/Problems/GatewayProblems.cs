@@ -7,6 +7,8 @@ using System.Text.RegularExpressions;
 using Integration.Core.Problems;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Integration.Gateway.Problems;
 
@@ -32,6 +34,10 @@ internal static partial class GatewayProblems
 
             problem.Title ??= TitleFor(problem.Status ?? http.Response.StatusCode);
         });
+        // Problem details are the gateway's only error format: written as JSON even to a caller whose Accept
+        // header does not list it (the framework's writer would write nothing, and an exception handler that
+        // writes nothing for a 404 is turned into a 500 by the exception-handler middleware).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProblemDetailsWriter, JsonProblemDetailsWriter>());
         services.AddExceptionHandler<GatewayExceptionHandler>();
         return services;
     }
@@ -189,5 +195,22 @@ internal sealed class GatewayExceptionHandler(IProblemDetailsService problems, I
             ProblemDetails = problem,
             Exception = exception,
         });
+    }
+}
+
+/// <summary>
+/// The fallback after the framework's writer (which writes only when the Accept header allows JSON): the same
+/// customised document, as <c>application/problem+json</c>, whatever the caller accepts.
+/// </summary>
+internal sealed class JsonProblemDetailsWriter(IOptions<ProblemDetailsOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : IProblemDetailsWriter
+{
+    public bool CanWrite(ProblemDetailsContext context) => true;
+
+    public ValueTask WriteAsync(ProblemDetailsContext context)
+    {
+        context.ProblemDetails.Status ??= context.HttpContext.Response.StatusCode;
+        options.Value.CustomizeProblemDetails?.Invoke(context);
+        var problem = context.ProblemDetails;
+        return new ValueTask(context.HttpContext.Response.WriteAsJsonAsync(problem, problem.GetType(), json.Value.SerializerOptions, "application/problem+json"));
     }
 }
