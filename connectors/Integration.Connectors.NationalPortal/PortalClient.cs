@@ -32,7 +32,7 @@ internal sealed class PortalClient(HttpClient http, PortalSessions sessions, IOp
             // Transient for the outbox: once an operator fixes the account, queued items go through.
             throw new UpstreamErrorException(
                 Upstream,
-                $"The portal refused the gateway's login (error {answer.ErrorCode}: {answer.Message}). Check Connectors:NationalPortal:Username and :Password.",
+                $"The portal refused the gateway's login (error {answer.ErrorCode}: {answer.Message}). Check Connectors:NationalPortal:Username and Connectors:NationalPortal:Password.",
                 transient: true);
         }
 

@@ -157,7 +157,7 @@ public sealed class OutboxStore(GatewayStore store, TimeProvider time, IOptions<
             ? $"""
               WITH next AS (
                   SELECT i.id FROM outbox_items i
-                  WHERE i.topic IN @topics AND {Due} AND NOT {Blocked}
+                  WHERE {TopicIn("i.topic")} AND {Due} AND NOT {Blocked}
                   ORDER BY i.next_attempt_at, i.id
                   LIMIT @max
                   FOR UPDATE OF i SKIP LOCKED)
@@ -173,7 +173,7 @@ public sealed class OutboxStore(GatewayStore store, TimeProvider time, IOptions<
                   last_attempt_at = @now, updated_at = @now
               WHERE id IN (
                   SELECT i.id FROM outbox_items i
-                  WHERE i.topic IN @topics AND {Due} AND NOT {Blocked}
+                  WHERE {TopicIn("i.topic")} AND {Due} AND NOT {Blocked}
                   ORDER BY i.next_attempt_at, i.id
                   LIMIT @max)
               RETURNING {Columns("")}
@@ -336,11 +336,11 @@ public sealed class OutboxStore(GatewayStore store, TimeProvider time, IOptions<
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleAsync<BacklogRow>(new CommandDefinition(
-            """
+            $"""
             SELECT COALESCE(SUM(CASE WHEN state IN ('queued', 'in_flight') THEN 1 ELSE 0 END), 0) AS Pending,
                    COALESCE(SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END), 0) AS Dead,
                    MIN(CASE WHEN state IN ('queued', 'in_flight') THEN created_at END) AS OldestPendingAt
-            FROM outbox_items WHERE topic IN @topics AND state IN ('queued', 'in_flight', 'dead')
+            FROM outbox_items WHERE {TopicIn("topic")} AND state IN ('queued', 'in_flight', 'dead')
             """,
             new { topics = topics.ToArray() }, cancellationToken: cancellationToken));
         return new BacklogSnapshot(
@@ -361,6 +361,9 @@ public sealed class OutboxStore(GatewayStore store, TimeProvider time, IOptions<
 
         return new OutboxChange(await GetAsync(id, cancellationToken), false);
     }
+
+    /// <summary>Dapper expands a list into <c>IN (@p1, @p2)</c>; Npgsql takes the array as one parameter instead.</summary>
+    private string TopicIn(string column) => store.Dialect == StoreDialect.Postgres ? $"{column} = ANY(@topics)" : $"{column} IN @topics";
 
     private static string Truncate(string error) => error.Length <= MaxErrorLength ? error : error[..MaxErrorLength];
 
@@ -410,5 +413,13 @@ public sealed class OutboxStore(GatewayStore store, TimeProvider time, IOptions<
             LeaseToken);
     }
 
-    private sealed record BacklogRow(long Pending, long Dead, long? OldestPendingAt);
+    /// <summary>Settable properties: SQLite gives an aggregate over no rows no column type, which Dapper's constructor matching would reject.</summary>
+    private sealed class BacklogRow
+    {
+        public long Pending { get; init; }
+
+        public long Dead { get; init; }
+
+        public long? OldestPendingAt { get; init; }
+    }
 }
