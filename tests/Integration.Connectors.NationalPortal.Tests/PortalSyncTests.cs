@@ -287,6 +287,25 @@ public sealed class PortalSyncTests
     }
 
     [Fact]
+    public async Task PutStatus_SessionExpiredAtTheFirstCall_LogsInAgainOnceAndDelivers()
+    {
+        await GatewayFactory.WireMock.ResetAsync();
+        var time = new ManualTimeProvider();
+        using var factory = Create(time);
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+        const string code = "000.21.09.H99-HETPHIEN-0004";
+
+        await PutStatusAsync(client, code, Change(1, 2, time.GetUtcNow()));
+
+        await Eventually.TrueAsync(() => AllAsync(client, "delivered", code), "delivered after a new login");
+        Assert.Equal(2, await LoginsAsync());
+        var calls = await IntegrationCallsAsync();
+        Assert.Equal(2, calls.Count);
+        Assert.NotEqual(calls[0].Session, calls[1].Session);
+        Assert.Equal(1, (long)(await ItemsAsync(client, code))[0]["attempts"]!);
+    }
+
+    [Fact]
     public async Task PutStatus_WithHandler_SendsTheDossierThenTheProgressStep()
     {
         await GatewayFactory.WireMock.ResetAsync();
