@@ -27,14 +27,20 @@ internal sealed class OutboxDispatcher(
 {
     private readonly Dictionary<string, IOutboxHandler> _handlers = handlers.ToDictionary(h => h.Topic, StringComparer.Ordinal);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
+        // Before ExecuteAsync, which may start after the host is already answering.
         foreach (var connector in _handlers.Values.GroupBy(h => h.Connector, StringComparer.OrdinalIgnoreCase))
         {
             var topics = connector.Select(h => h.Topic).ToArray();
             registry.Connector(connector.Key).Backlog = ct => store.GetBacklogAsync(topics, ct);
         }
 
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
         if (_handlers.Count == 0)
         {
             return;
