@@ -2,6 +2,7 @@ using Integration.Core.Audit;
 using Integration.Core.Caching;
 using Integration.Core.Hosting;
 using Integration.Core.Monitoring;
+using Integration.Core.Outbox;
 using Integration.Core.Privacy;
 using Integration.Core.Resilience;
 using Integration.Core.Store;
@@ -70,6 +71,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<Jobs.JobLease>();
         services.TryAddSingleton<RedisCacheStore>();
         services.TryAddSingleton<ConnectorCache>();
+        services.AddOutbox(configuration);
         return services;
     }
 
