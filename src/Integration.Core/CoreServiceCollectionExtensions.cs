@@ -2,6 +2,7 @@ using Integration.Core.Audit;
 using Integration.Core.Caching;
 using Integration.Core.Hosting;
 using Integration.Core.Monitoring;
+using Integration.Core.Outbox;
 using Integration.Core.Privacy;
 using Integration.Core.Resilience;
 using Integration.Core.Store;
@@ -71,6 +72,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<RedisCacheStore>();
         services.AddHostedService(sp => sp.GetRequiredService<RedisCacheStore>());
         services.TryAddSingleton<ConnectorCache>();
+        services.AddOutbox(configuration);
         return services;
     }
 

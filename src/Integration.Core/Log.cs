@@ -25,4 +25,22 @@ internal static partial class Log
 
     [LoggerMessage(1202, LogLevel.Information, "Redis is back; the shared cache is in use again")]
     public static partial void RedisBack(ILogger logger);
+
+    [LoggerMessage(1301, LogLevel.Information, "Outbox {Topic} delivered {Key} version {Version} (attempt {Attempt})")]
+    public static partial void OutboxDelivered(ILogger logger, string topic, string key, long version, long attempt);
+
+    [LoggerMessage(1302, LogLevel.Warning, "Outbox {Topic} attempt {Attempt} of {Key} version {Version} failed; next attempt at {NextAttemptAt}: {Error}")]
+    public static partial void OutboxRetrying(ILogger logger, string topic, string key, long version, long attempt, DateTimeOffset nextAttemptAt, string error);
+
+    [LoggerMessage(1303, LogLevel.Error, "Outbox {Topic} gave up on {Key} version {Version} after attempt {Attempt}; later versions of it wait for an operator: {Error}")]
+    public static partial void OutboxDead(ILogger logger, string topic, string key, long version, long attempt, string error);
+
+    [LoggerMessage(1304, LogLevel.Warning, "Outbox {Topic} lost the lease of {Key} version {Version}; another instance owns it now")]
+    public static partial void OutboxLeaseLost(ILogger logger, string topic, string key, long version);
+
+    [LoggerMessage(1305, LogLevel.Error, "Outbox could not claim items; retrying at the next poll")]
+    public static partial void OutboxClaimFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1306, LogLevel.Error, "Outbox {Topic} could not record the outcome of {Key} version {Version}; it is sent again when its lease expires")]
+    public static partial void OutboxUpdateFailed(ILogger logger, string topic, string key, long version, Exception exception);
 }

@@ -53,12 +53,24 @@ public sealed class AuditLog(GatewayStore store, CallerContext caller, PersonalD
         return rows.AsList();
     }
 
-    protected override Task WriteAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<Row> batch) =>
-        connection.ExecuteAsync(
-            """
-            INSERT INTO audit_records (id, at, client, action, connector, purpose, subject_masked, subject_hash, result, trace_id)
-            VALUES (@Id, @At, @Client, @Action, @Connector, @Purpose, @SubjectMasked, @SubjectHash, @Result, @TraceId)
-            """, batch, transaction);
+    protected override string Table => "audit_records";
+
+    protected override IReadOnlyList<string> Columns { get; } =
+        ["id", "at", "client", "action", "connector", "purpose", "subject_masked", "subject_hash", "result", "trace_id"];
+
+    protected override void Bind(Row row, object?[] values)
+    {
+        values[0] = row.Id;
+        values[1] = row.At;
+        values[2] = row.Client;
+        values[3] = row.Action;
+        values[4] = row.Connector;
+        values[5] = row.Purpose;
+        values[6] = row.SubjectMasked;
+        values[7] = row.SubjectHash;
+        values[8] = row.Result;
+        values[9] = row.TraceId;
+    }
 
     public sealed record Row(
         string Id, long At, string Client, string Action, string Connector, string? Purpose,

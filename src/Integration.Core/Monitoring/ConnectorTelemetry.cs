@@ -149,12 +149,27 @@ public sealed class ConnectorTelemetry(
         return rows.AsList();
     }
 
-    protected override Task WriteAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<Row> batch) =>
-        connection.ExecuteAsync(
-            """
-            INSERT INTO monitoring_records (id, at, client, connector, upstream, operation, outcome, http_status, attempts, duration_ms, cache, error_code, trace_id)
-            VALUES (@Id, @At, @Client, @Connector, @Upstream, @Operation, @Outcome, @HttpStatus, @Attempts, @DurationMs, @Cache, @ErrorCode, @TraceId)
-            """, batch, transaction);
+    protected override string Table => "monitoring_records";
+
+    protected override IReadOnlyList<string> Columns { get; } =
+        ["id", "at", "client", "connector", "upstream", "operation", "outcome", "http_status", "attempts", "duration_ms", "cache", "error_code", "trace_id"];
+
+    protected override void Bind(Row row, object?[] values)
+    {
+        values[0] = row.Id;
+        values[1] = row.At;
+        values[2] = row.Client;
+        values[3] = row.Connector;
+        values[4] = row.Upstream;
+        values[5] = row.Operation;
+        values[6] = row.Outcome;
+        values[7] = row.HttpStatus;
+        values[8] = row.Attempts;
+        values[9] = row.DurationMs;
+        values[10] = row.Cache;
+        values[11] = row.ErrorCode;
+        values[12] = row.TraceId;
+    }
 
     public sealed record Row(
         string Id, long At, string Client, string Connector, string? Upstream, string Operation, string Outcome,

@@ -15,6 +15,7 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
     private readonly Channel<T> _channel;
     private readonly GatewayStore _store;
     private readonly ILogger _logger;
+    private DbConnection? _connection;
     private long _dropped;
     private long _written;
     private TaskCompletionSource _idle = NewIdle();
@@ -50,7 +51,67 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
         }
     }
 
-    protected abstract Task WriteAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<T> batch);
+    /// <summary>The table the rows go to.</summary>
+    protected abstract string Table { get; }
+
+    /// <summary>Its columns, in the order <see cref="Bind"/> fills them.</summary>
+    protected abstract IReadOnlyList<string> Columns { get; }
+
+    /// <summary>Copies one row's values into <paramref name="values"/>, in <see cref="Columns"/> order.</summary>
+    protected abstract void Bind(T row, object?[] values);
+
+    /// <summary>
+    /// Inserts the batch with multi-row INSERT statements (up to <see cref="RowsPerStatement"/> rows each):
+    /// one statement per hundred rows instead of one per row is what lets the writers keep up with a
+    /// cached endpoint serving tens of thousands of requests a second.
+    /// </summary>
+    private async Task WriteAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<T> batch)
+    {
+        var columns = Columns;
+        var values = new object?[columns.Count];
+        for (var start = 0; start < batch.Count; start += RowsPerStatement)
+        {
+            var rows = Math.Min(RowsPerStatement, batch.Count - start);
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = InsertSql(rows);
+            for (var r = 0; r < rows; r++)
+            {
+                Bind(batch[start + r], values);
+                for (var c = 0; c < values.Length; c++)
+                {
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = $"@p{r}_{c}";
+                    parameter.Value = values[c] ?? DBNull.Value;
+                    command.Parameters.Add(parameter);
+                }
+            }
+
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
+    private const int RowsPerStatement = 100;
+    private readonly Dictionary<int, string> _insertSql = [];
+
+    private string InsertSql(int rows)
+    {
+        if (!_insertSql.TryGetValue(rows, out var sql))
+        {
+            var builder = new System.Text.StringBuilder()
+                .Append("INSERT INTO ").Append(Table).Append(" (").Append(string.Join(", ", Columns)).Append(") VALUES ");
+            for (var r = 0; r < rows; r++)
+            {
+                builder.Append(r == 0 ? "(" : ", (");
+                builder.Append(string.Join(", ", Enumerable.Range(0, Columns.Count).Select(c => $"@p{r}_{c}")));
+                builder.Append(')');
+            }
+
+            _insertSql[rows] = sql = builder.ToString();
+        }
+
+        return sql;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -69,6 +130,11 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
 
         // Stopping: write what is left so an orderly shutdown loses nothing.
         await DrainAsync(batch, CancellationToken.None);
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+            _connection = null;
+        }
     }
 
     private async Task DrainAsync(List<T> batch, CancellationToken cancellationToken)
@@ -84,9 +150,9 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
 
             try
             {
-                await using var connection = await _store.OpenAsync(cancellationToken);
-                await using var tx = await _store.BeginWriteAsync(connection, cancellationToken);
-                await WriteAsync(connection, tx, batch);
+                _connection ??= await _store.OpenDedicatedWriterAsync(cancellationToken);
+                await using var tx = await _store.BeginWriteAsync(_connection, cancellationToken);
+                await WriteAsync(_connection, tx, batch);
                 await tx.CommitAsync(cancellationToken);
                 Interlocked.Add(ref _written, batch.Count);
             }
@@ -94,6 +160,12 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
             {
                 Interlocked.Add(ref _dropped, batch.Count);
                 Log.BatchWriteFailed(_logger, typeof(T).Name, batch.Count, ex);
+                // The store may have restarted: open a fresh connection for the next batch.
+                if (_connection is not null)
+                {
+                    await _connection.DisposeAsync();
+                    _connection = null;
+                }
             }
             finally
             {

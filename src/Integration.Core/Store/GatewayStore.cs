@@ -64,6 +64,27 @@ public sealed class GatewayStore : IDisposable
         return connection;
     }
 
+    /// <summary>
+    /// A connection outside the pool for one long-lived writer (the batched audit and monitoring
+    /// writers). On SQLite it commits with <c>synchronous=NORMAL</c>: in WAL mode that survives a process
+    /// crash and loses at most the last batches on power loss, and it stays off the pooled connections
+    /// payments and the outbox use, which keep SQLite's full fsync per commit.
+    /// </summary>
+    public async Task<DbConnection> OpenDedicatedWriterAsync(CancellationToken cancellationToken = default)
+    {
+        if (_postgres is not null)
+        {
+            return await _postgres.OpenConnectionAsync(cancellationToken);
+        }
+
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder(_sqlite) { Pooling = false }.ToString());
+        await connection.OpenAsync(cancellationToken);
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL;";
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+
     /// <summary>Begins a transaction that takes the write lock at once on SQLite (avoids lock upgrades that deadlock).</summary>
     public async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken = default)
     {

@@ -19,6 +19,7 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["Connectors:Bench:Resilience:MaxRetryAttempts"] = "5",
     ["Connectors:Bench:Resilience:FailureRatio"] = "0.9",
     ["Connectors:Down:Resilience:MinimumThroughput"] = "20",
+    ["Connectors:Down:Resilience:MaxRetryAttempts"] = "0",
     ["Connectors:Down:Resilience:BreakDuration"] = "00:01:00",
 });
 builder.Services.AddGatewayCore(builder.Configuration);
