@@ -75,6 +75,7 @@ public sealed class OutboxScaleOutTests(OutboxScaleOutTests.Pair pair, ITestOutp
         using var b = pair.B.CreateClient(GatewayFactory.DeskKey);
         var dossiers = Dossiers("DRAIN", 12);
         const int versions = 4;
+        await SlowPortalAsync(100); // long enough a drain that the second instance joins it whatever the machine's load
 
         // The backlog builds up while the portal connector is isolated (no call leaves, nothing is lost) …
         await IsolatePortalAsync();
@@ -114,18 +115,7 @@ public sealed class OutboxScaleOutTests(OutboxScaleOutTests.Pair pair, ITestOutp
         var dossiers = Dossiers("KILL", 10);
         const int versions = 3;
         // The portal takes 300 ms per call, so the instance always has calls in flight when it dies.
-        await GatewayFactory.WireMock.AddMappingAsync(new JsonObject
-        {
-            ["priority"] = 1,
-            ["request"] = new JsonObject { ["method"] = "POST", ["urlPath"] = IntegrationPath },
-            ["response"] = new JsonObject
-            {
-                ["status"] = 200,
-                ["headers"] = new JsonObject { ["Content-Type"] = "application/json; charset=utf-8" },
-                ["jsonBody"] = new JsonObject { ["error_code"] = "00", ["message"] = "Đồng bộ thành công" },
-                ["fixedDelayMilliseconds"] = 300,
-            },
-        });
+        await SlowPortalAsync(300);
 
         await IsolatePortalAsync();
         try
@@ -176,6 +166,21 @@ public sealed class OutboxScaleOutTests(OutboxScaleOutTests.Pair pair, ITestOutp
         output.WriteLine($"{dossiers.Count * versions} items; A killed after {before.Count} portal calls; {calls.Count} calls in all: " +
             $"every version delivered once in the outbox, in order per dossier; {repeats.Count} version(s) A was sending when it died sent again by B");
     }
+
+    /// <summary>The portal answers every dossier sync with success after <paramref name="delayMs"/>.</summary>
+    private static Task SlowPortalAsync(int delayMs) =>
+        GatewayFactory.WireMock.AddMappingAsync(new JsonObject
+        {
+            ["priority"] = 1,
+            ["request"] = new JsonObject { ["method"] = "POST", ["urlPath"] = IntegrationPath },
+            ["response"] = new JsonObject
+            {
+                ["status"] = 200,
+                ["headers"] = new JsonObject { ["Content-Type"] = "application/json; charset=utf-8" },
+                ["jsonBody"] = new JsonObject { ["error_code"] = "00", ["message"] = "Đồng bộ thành công" },
+                ["fixedDelayMilliseconds"] = delayMs,
+            },
+        });
 
     private static List<string> Dossiers(string tag, int count)
     {
