@@ -192,7 +192,7 @@ public sealed class SubscriberOwnershipCheckerTests
         using var ops = factory.CreateClient(GatewayFactory.OpsKey);
         var connectors = JsonNode.Parse(await ops.GetStringAsync("/api/v1/connectors"))!.AsArray();
         var upstreams = connectors.Single(c => c!["name"]!.ToString() == "Telco")!["upstreams"]!.AsArray()
-            .ToDictionary(u => u!["upstream"]!.ToString(), u => u!["circuit"]!.ToString());
+            .ToDictionary(u => u!["name"]!.ToString(), u => u!["circuit"]!.ToString());
         Assert.Equal("open", upstreams["viettel"]);
         Assert.Equal("closed", upstreams["mobifone"]);
     }
