@@ -7,15 +7,17 @@ using Xunit.Abstractions;
 namespace Integration.Resilience.Tests;
 
 /// <summary>
-/// The upstreams of the idempotent checks answer with each of WireMock's faults, late, and with a body that trickles: the caller gets a
-/// 502/503/504 problem with the right code (never a 500, never a hang), the circuit opens and shows in
-/// <c>GET /api/v1/connectors</c>, and once the fault is gone the connector answers again and its circuit closes by itself.
+/// The upstreams of the idempotent checks answer with each of WireMock's faults, late, and with a body that
+/// trickles: the caller gets a 502/503/504 problem with the right code (never a 500, never a hang), the circuit
+/// opens and shows in <c>GET /api/v1/connectors</c>, and once the fault is gone the connector answers again and
+/// its circuit closes by itself.
 /// </summary>
 public sealed class UpstreamFaultTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int DelayMs = 2500;
 
-    public static TheoryData<string> Faults => new() { "CONNECTION_RESET_BY_PEER", "EMPTY_RESPONSE", "MALFORMED_RESPONSE_CHUNK", "RANDOM_DATA_THEN_CLOSE", "DELAY", "SLOW_BODY" };
+    /// <summary>WireMock's four faults, an answer later than the attempt timeout, and headers at once with a body that trickles.</summary>
+    private static readonly string[] Faults = ["CONNECTION_RESET_BY_PEER", "EMPTY_RESPONSE", "MALFORMED_RESPONSE_CHUNK", "RANDOM_DATA_THEN_CLOSE", "DELAY", "SLOW_BODY"];
 
     public Task InitializeAsync() => GatewayFactory.WireMock.ResetAsync();
 
@@ -47,11 +49,7 @@ public sealed class UpstreamFaultTests(ITestOutputHelper output) : IAsyncLifetim
     {
         using var gateway = NewGateway();
         var n = 0;
-        await RunAsync(gateway, "Identity", "c06", Api.C06Path, async client =>
-        {
-            var response = await Api.VerifyAsync(client, Api.Unknown(++n));
-            return response;
-        });
+        await RunAsync(gateway, "Identity", "c06", Api.C06Path, client => Api.VerifyAsync(client, Api.Unknown(++n)));
     }
 
     [Fact]
@@ -59,8 +57,8 @@ public sealed class UpstreamFaultTests(ITestOutputHelper output) : IAsyncLifetim
     {
         using var gateway = NewGateway();
         var n = 0;
-        await RunAsync(gateway, "Telco", "viettel", "/viettel/v1/subscribers/ownership", async client =>
-            await Api.CheckSubscriberAsync(client, Api.ViettelNumber, Api.Unknown(++n).IdNumber));
+        await RunAsync(gateway, "Telco", "viettel", "/viettel/v1/subscribers/ownership",
+            client => Api.CheckSubscriberAsync(client, Api.ViettelNumber, Api.Unknown(++n).IdNumber));
     }
 
     private async Task RunAsync(GatewayFactory gateway, string connector, string upstream, string path, Func<HttpClient, Task<HttpResponseMessage>> call)
