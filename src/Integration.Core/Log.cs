@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(1002, LogLevel.Error, "Writing a batch of {Count} {RowType} rows failed; they are dropped")]
     public static partial void BatchWriteFailed(ILogger logger, string rowType, int count, Exception exception);
 
+    [LoggerMessage(1003, LogLevel.Warning, "The store cannot keep up with {Writer} rows: {Dropped} dropped so far to keep requests fast")]
+    public static partial void RowsDropped(ILogger logger, string writer, long dropped);
+
     [LoggerMessage(1101, LogLevel.Warning, "Retrying {Connector}/{Upstream}, attempt {Attempt} in {Delay} (status {Status}, exception {Exception})")]
     public static partial void Retrying(ILogger logger, string connector, string upstream, int attempt, TimeSpan delay, int? status, string? exception);
 

@@ -41,7 +41,12 @@ public sealed class ConnectorCacheTests : IAsyncLifetime
     [Fact]
     public async Task GetOrFetch_HundredConcurrentMisses_MakeOneUpstreamCall()
     {
-        await using var host = await CoreHost.StartAsync();
+        // Generous timeouts: on a loaded machine a retry would be a second upstream call for another reason.
+        await using var host = await CoreHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Connectors:Test:Resilience:AttemptTimeout"] = "00:00:05",
+            ["Connectors:Test:Resilience:TotalTimeout"] = "00:00:10",
+        });
         var cache = host.Get<ConnectorCache>();
 
         var results = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => Task.Run(() =>

@@ -28,12 +28,26 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
         {
             FullMode = BoundedChannelFullMode.DropOldest,
             SingleReader = true,
-        }, _ => Interlocked.Increment(ref _dropped));
+        }, _ => OnDropped());
     }
 
     protected GatewayStore Store => _store;
 
     public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>
+    /// The queue is full because the store cannot keep up: the oldest row is dropped so requests are
+    /// not slowed down. Operators are told (a warning per 10,000 rows dropped, and the dropped count on
+    /// the <c>gateway.store.rows_dropped</c> counter) rather than left to find out from a gap.
+    /// </summary>
+    private void OnDropped()
+    {
+        var dropped = Interlocked.Increment(ref _dropped);
+        if (dropped % 10_000 == 1)
+        {
+            Log.RowsDropped(_logger, typeof(T).DeclaringType?.Name ?? typeof(T).Name, dropped);
+        }
+    }
 
     public long Written => Interlocked.Read(ref _written);
 
@@ -151,9 +165,23 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
             try
             {
                 _connection ??= await _store.OpenDedicatedWriterAsync(cancellationToken);
-                await using var tx = await _store.BeginWriteAsync(_connection, cancellationToken);
-                await WriteAsync(_connection, tx, batch);
-                await tx.CommitAsync(cancellationToken);
+                var gate = _store.Dialect == StoreDialect.Sqlite ? _store.SqliteBatchGate : null;
+                if (gate is not null)
+                {
+                    await gate.WaitAsync(cancellationToken);
+                }
+
+                try
+                {
+                    await using var tx = await _store.BeginWriteAsync(_connection, cancellationToken);
+                    await WriteAsync(_connection, tx, batch);
+                    await tx.CommitAsync(cancellationToken);
+                }
+                finally
+                {
+                    gate?.Release();
+                }
+
                 Interlocked.Add(ref _written, batch.Count);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

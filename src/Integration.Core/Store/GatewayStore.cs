@@ -49,6 +49,14 @@ public sealed class GatewayStore : IDisposable
 
     public StoreDialect Dialect { get; }
 
+    /// <summary>
+    /// Taken by the in-process batch writers around each SQLite write transaction. SQLite has one
+    /// writer at a time and its busy handler waits in millisecond sleeps: two writers racing for the
+    /// lock (audit and monitoring rows) dropped throughput to about a thousand rows a second;
+    /// queueing them here keeps it in the tens of thousands.
+    /// </summary>
+    internal SemaphoreSlim SqliteBatchGate { get; } = new(1, 1);
+
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
         if (_postgres is not null)

@@ -44,6 +44,13 @@ internal static class OperationsServiceCollectionExtensions
                 u.CircuitStatus switch { CircuitStatus.HalfOpen => 1, CircuitStatus.Open => 2, CircuitStatus.Isolated => 3, _ => 0 },
                 new KeyValuePair<string, object?>("connector", u.Connector),
                 new KeyValuePair<string, object?>("upstream", u.Upstream))));
+        var audit = services.GetRequiredService<Integration.Core.Audit.AuditLog>();
+        var telemetry = services.GetRequiredService<ConnectorTelemetry>();
+        metrics.Meter.CreateObservableCounter("gateway.store.rows_dropped", () => new[]
+        {
+            new Measurement<long>(audit.Dropped, new KeyValuePair<string, object?>("writer", "audit")),
+            new Measurement<long>(telemetry.Dropped, new KeyValuePair<string, object?>("writer", "monitoring")),
+        }, "{row}", "Audit or monitoring rows dropped because the store could not keep up.");
         metrics.Meter.CreateObservableGauge("gateway.outbox.backlog", () =>
             registry.Connectors.Where(c => c.LastBacklog is not null).SelectMany(c => new[]
             {
