@@ -151,9 +151,18 @@ public sealed class ConnectorCacheTests : IAsyncLifetime
         var calls = 0;
         Task<CitizenAnswer> Fetch(CancellationToken _) => Task.FromResult(new CitizenAnswer(IdNumber, FullName, "v" + Interlocked.Increment(ref calls)));
 
-        await cache.GetOrFetchAsync(noCache, "before", Fetch, CacheTestJson.Default.CitizenAnswer, default);
-        Assert.NotEmpty(await redis.GetAllKeysAsync());
+        // On a loaded machine one write may miss the 250 ms command budget: that is the design (Redis
+        // never slows a request), so wait until a write has landed before killing Redis.
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                await cache.GetOrFetchAsync(noCache, "before", Fetch, CacheTestJson.Default.CitizenAnswer, default);
+                return (await redis.GetAllKeysAsync()).Count > 0;
+            },
+            "the cache writes to Redis before the kill");
 
+        int Warnings() => host.Logs.Lines.Count(l => l.Contains("Redis is unavailable", StringComparison.Ordinal));
+        var warningsBefore = Warnings();
         await redis.KillAsync();
         for (var i = 0; i < 20; i++)
         {
@@ -161,7 +170,9 @@ public sealed class ConnectorCacheTests : IAsyncLifetime
             Assert.Equal(CacheSource.Upstream, r.Source);
         }
 
-        Assert.Single(host.Logs.Lines, l => l.Contains("Redis is unavailable", StringComparison.Ordinal));
+        // Once per outage, not per request (0 more when a slow write had already flagged Redis down).
+        Assert.InRange(Warnings() - warningsBefore, 0, 1);
+        Assert.True(Warnings() >= 1, "the outage is logged");
 
         await redis.StartAgainAsync();
         await Eventually.TrueAsync(
