@@ -7,18 +7,9 @@ public static class Eventually
     public static async Task TrueAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
         var limit = timeout ?? TimeSpan.FromSeconds(15);
-        using var cts = new CancellationTokenSource(limit);
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        while (!await condition())
+        if (!await Poll.UntilAsync(condition, limit, TimeSpan.FromMilliseconds(50)))
         {
-            try
-            {
-                await timer.WaitForNextTickAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new Xunit.Sdk.XunitException($"Timed out after {limit} waiting for: {what}");
-            }
+            throw new Xunit.Sdk.XunitException($"Timed out after {limit} waiting for: {what}");
         }
     }
 

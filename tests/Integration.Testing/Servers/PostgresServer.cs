@@ -357,9 +357,10 @@ public sealed partial class PostgresServer : IDisposable
         static bool Exists() =>
             ChildProcesses.RunAsync("id", ["-u", ClusterUser], TimeSpan.FromSeconds(30)).GetAwaiter().GetResult().ExitCode == 0;
 
-        // Several test processes may race to create it; useradd fails for all but one, so check again after each try.
+        // Several test processes may race to create it; useradd fails for all but one (it holds a lock on
+        // /etc/passwd), so try again until the user exists.
         ProcessResult? last = null;
-        for (var attempt = 0; attempt < 10; attempt++)
+        bool Created()
         {
             if (Exists())
             {
@@ -372,10 +373,10 @@ public sealed partial class PostgresServer : IDisposable
                         "/usr/sbin/nologin", "--comment", "PostgreSQL clusters of the test suite", ClusterUser],
                     TimeSpan.FromSeconds(30))
                 .GetAwaiter().GetResult();
-            Thread.Sleep(200 * attempt);
+            return Exists();
         }
 
-        if (Exists())
+        if (Poll.Until(Created, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200)))
         {
             return true;
         }

@@ -241,7 +241,7 @@ public sealed class RedisServer : IDisposable
     private async Task WaitUntilReadyAsync(Process? process, Stopwatch stopwatch, CancellationToken cancellationToken = default)
     {
         Exception? lastError = null;
-        while (stopwatch.Elapsed < StartTimeout)
+        async Task<bool> AnswersAsync()
         {
             if (process is { HasExited: true })
             {
@@ -258,18 +258,20 @@ public sealed class RedisServer : IDisposable
                     .ConfigureAwait(false);
 
                 // Our own process must be the one answering, not another server that took the port first.
-                if (replies[0] is "PONG" && (process is null || ServerProcessId(replies[1]) == process.Id))
-                {
-                    return;
-                }
+                return replies[0] is "PONG" && (process is null || ServerProcessId(replies[1]) == process.Id);
             }
             catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or TimeoutException
                                            or RedisErrorReplyException)
             {
                 lastError = ex;
+                return false;
             }
+        }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+        if (await Poll.UntilAsync(AnswersAsync, StartTimeout - stopwatch.Elapsed, TimeSpan.FromMilliseconds(50), cancellationToken)
+                .ConfigureAwait(false))
+        {
+            return;
         }
 
         throw new InvalidOperationException(

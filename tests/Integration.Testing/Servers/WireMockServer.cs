@@ -237,18 +237,14 @@ public sealed class WireMockServer : IDisposable
         string method, string urlPathOrPattern, int expected, TimeSpan timeout, bool regex = false,
         CancellationToken cancellationToken = default)
     {
-        var stopwatch = Stopwatch.StartNew();
-        while (true)
-        {
-            var count = await CountRequestsAsync(method, urlPathOrPattern, regex, cancellationToken)
-                .ConfigureAwait(false);
-            if (count >= expected || stopwatch.Elapsed >= timeout)
-            {
-                return count;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
-        }
+        var count = 0;
+        await Poll.UntilAsync(
+                async () => (count = await CountRequestsAsync(method, urlPathOrPattern, regex, cancellationToken).ConfigureAwait(false)) >= expected,
+                timeout,
+                TimeSpan.FromMilliseconds(50),
+                cancellationToken)
+            .ConfigureAwait(false);
+        return count;
     }
 
     /// <summary><c>PUT /__admin/scenarios/{name}/state</c>.</summary>
@@ -355,7 +351,7 @@ public sealed class WireMockServer : IDisposable
     {
         using var probe = new HttpClient { BaseAddress = admin.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         Exception? lastError = null;
-        while (stopwatch.Elapsed < StartTimeout)
+        bool Answers()
         {
             if (process.HasExited)
             {
@@ -371,7 +367,7 @@ public sealed class WireMockServer : IDisposable
                 using var response = probe.GetAsync("/__admin/health").GetAwaiter().GetResult();
                 if (response.IsSuccessStatusCode)
                 {
-                    return;
+                    return true;
                 }
 
                 if (response.StatusCode == HttpStatusCode.NotFound)
@@ -379,7 +375,7 @@ public sealed class WireMockServer : IDisposable
                     using var mappings = probe.GetAsync("/__admin/mappings?limit=1").GetAwaiter().GetResult();
                     if (mappings.IsSuccessStatusCode)
                     {
-                        return;
+                        return true;
                     }
                 }
 
@@ -394,7 +390,12 @@ public sealed class WireMockServer : IDisposable
                 lastError = ex;
             }
 
-            Thread.Sleep(100);
+            return false;
+        }
+
+        if (Poll.Until(Answers, StartTimeout - stopwatch.Elapsed, TimeSpan.FromMilliseconds(100)))
+        {
+            return;
         }
 
         throw new WireMockStartException(
