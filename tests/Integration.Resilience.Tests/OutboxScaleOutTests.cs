@@ -22,46 +22,27 @@ public sealed class OutboxScaleOutTests(OutboxScaleOutTests.Pair pair, ITestOutp
     private const string IntegrationPath = "/portal/integration";
     private const int MaxParallelism = 2;
 
-    public sealed class Pair : IAsyncLifetime
+    /// <summary>The pair for these tests: PostgreSQL only, a fast outbox, no catalogue or statistics pulls.</summary>
+    public sealed class Pair : GatewayPair
     {
-        public GatewayProcess A { get; private set; } = null!;
-
-        public GatewayProcess B { get; private set; } = null!;
-
-        public string Database { get; private set; } = "";
-
-        public async Task InitializeAsync()
+        protected override GatewayFactoryOptions Options(string database) => new GatewayFactoryOptions
         {
-            Database = await TestServers.Postgres.CreateDatabaseAsync();
-            var settings = TestGateways.Settings(new GatewayFactoryOptions
+            StoreConnectionString = database,
+            Settings =
             {
-                StoreConnectionString = Database,
-                Settings =
-                {
-                    ["Outbox:PollInterval"] = "00:00:00.200",
-                    ["Outbox:RetryBaseDelay"] = "00:00:00.200",
-                    ["Outbox:RetryMaxDelay"] = "00:00:01",
-                    ["Outbox:MaxAttempts"] = "1000",
-                    ["Outbox:LeaseDuration"] = "00:00:03",
-                    ["Outbox:BatchSize"] = "3",
-                    ["Outbox:MaxParallelism"] = MaxParallelism.ToString(CultureInfo.InvariantCulture),
-                    ["Connectors:NationalPortal:PullAtStart"] = "false",
-                    ["Connectors:NationalPortal:CatalogueSchedule"] = "0 0 0 1 1 ? 2099",
-                    ["Connectors:NationalPortal:AccountStatsSchedule"] = "0 0 0 1 1 ? 2099",
-                    ["Gateway:Controls:SyncInterval"] = "00:00:00.200",
-                },
-            });
-            A = new GatewayProcess(settings);
-            B = new GatewayProcess(settings);
-            await Task.WhenAll(A.StartAsync(), B.StartAsync());
-        }
-
-        public Task DisposeAsync()
-        {
-            A?.Dispose();
-            B?.Dispose();
-            return Task.CompletedTask;
-        }
+                ["Outbox:PollInterval"] = "00:00:00.200",
+                ["Outbox:RetryBaseDelay"] = "00:00:00.200",
+                ["Outbox:RetryMaxDelay"] = "00:00:01",
+                ["Outbox:MaxAttempts"] = "1000",
+                ["Outbox:LeaseDuration"] = "00:00:03",
+                ["Outbox:BatchSize"] = "3",
+                ["Outbox:MaxParallelism"] = MaxParallelism.ToString(CultureInfo.InvariantCulture),
+                ["Connectors:NationalPortal:PullAtStart"] = "false",
+                ["Connectors:NationalPortal:CatalogueSchedule"] = "0 0 0 1 1 ? 2099",
+                ["Connectors:NationalPortal:AccountStatsSchedule"] = "0 0 0 1 1 ? 2099",
+                ["Gateway:Controls:SyncInterval"] = "00:00:00.200",
+            },
+        };
     }
 
     public Task InitializeAsync() => GatewayFactory.WireMock.ResetAsync();

@@ -20,42 +20,23 @@ public sealed class ScaleOutTests(ScaleOutTests.Pair pair, ITestOutputHelper out
 {
     private const long SlotMs = 2000;
 
-    public sealed class Pair : IAsyncLifetime
+    /// <summary>The pair for these tests: PostgreSQL and the test Redis, reconciliation every 2 s, fast control sync.</summary>
+    public sealed class Pair : GatewayPair
     {
-        public GatewayProcess A { get; private set; } = null!;
-
-        public GatewayProcess B { get; private set; } = null!;
-
-        public string Database { get; private set; } = "";
-
-        public async Task InitializeAsync()
+        protected override GatewayFactoryOptions Options(string database) => new GatewayFactoryOptions
         {
-            Database = await TestServers.Postgres.CreateDatabaseAsync();
-            var settings = TestGateways.Settings(new GatewayFactoryOptions
+            StoreConnectionString = database,
+            Redis = true,
+            Settings =
             {
-                StoreConnectionString = Database,
-                Redis = true,
-                Settings =
-                {
-                    // Its own keys in the shared test Redis, so no other test's entries are read.
-                    ["Redis:KeyPrefix"] = "gw-pair-" + Guid.NewGuid().ToString("N")[..8] + ":",
-                    // Reconciliation every 2 s, asking VNPAY about every pending VNPAY payment at once.
-                    ["Connectors:Payment:Reconciliation:Schedule"] = "0/2 * * * * ?",
-                    ["Connectors:Payment:Reconciliation:PendingAge"] = "00:00:00",
-                    ["Gateway:Controls:SyncInterval"] = "00:00:00.200",
-                },
-            });
-            A = new GatewayProcess(settings);
-            B = new GatewayProcess(settings);
-            await Task.WhenAll(A.StartAsync(), B.StartAsync());
-        }
-
-        public Task DisposeAsync()
-        {
-            A?.Dispose();
-            B?.Dispose();
-            return Task.CompletedTask;
-        }
+                // Its own keys in the shared test Redis, so no other test's entries are read.
+                ["Redis:KeyPrefix"] = "gw-pair-" + Guid.NewGuid().ToString("N")[..8] + ":",
+                // Reconciliation every 2 s, asking VNPAY about every pending VNPAY payment at once.
+                ["Connectors:Payment:Reconciliation:Schedule"] = "0/2 * * * * ?",
+                ["Connectors:Payment:Reconciliation:PendingAge"] = "00:00:00",
+                ["Gateway:Controls:SyncInterval"] = "00:00:00.200",
+            },
+        };
     }
 
     public Task InitializeAsync() => GatewayFactory.WireMock.ResetAsync();
