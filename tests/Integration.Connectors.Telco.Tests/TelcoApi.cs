@@ -16,7 +16,7 @@ internal static class TelcoApi
     public const string CitizenB = "079192004567";
 
     /// <summary>An old 9-digit CMND, owner of 84961000004.</summary>
-    public const string Cmnd = "012345678";
+    public const string Cmnd = "025123456";
 
     public const string Purpose = "Kiem tra truoc khi dang ky tai khoan dinh danh dien tu muc 2";
 

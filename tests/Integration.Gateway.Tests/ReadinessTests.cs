@@ -43,6 +43,27 @@ public sealed class ReadinessTests : IAsyncLifetime
         Assert.DoesNotContain("001085012345", body.ToString(), StringComparison.Ordinal);
     }
 
+    // The test citizens of mocks/TEST-DATA.md work across every connector: each is known to C06 and owns a
+    // number at each carrier (citizen C holds an old 9-digit CMND, so C06 knows them at level 1 only).
+    [Theory]
+    [InlineData("001085012345", "Nguyễn Văn An", "1985-03-15", "0961000001", true)]
+    [InlineData("001085012345", "Nguyễn Văn An", "1985-03-15", "0911000001", true)]
+    [InlineData("001085012345", "Nguyễn Văn An", "1985-03-15", "0901000001", true)]
+    [InlineData("079192004567", "Phạm Thị Hoa", "1992-08-20", "0961000002", true)]
+    [InlineData("079192004567", "Phạm Thị Hoa", "1992-08-20", "0911000002", true)]
+    [InlineData("079192004567", "Phạm Thị Hoa", "1992-08-20", "0901000002", true)]
+    [InlineData("025123456", "Hoàng Văn Dũng", "1970-05-05", "0961000004", false)]
+    public async Task Readiness_TestCitizenWithTheirOwnNumber_IsKnownEverywhere(string idNumber, string fullName, string dateOfBirth, string phone, bool level2)
+    {
+        var (status, body) = await CheckAsync(new { idNumber, fullName, dateOfBirth, phoneNumber = phone });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("match", body.GetProperty("identity").GetProperty("result").GetProperty("result").GetString());
+        Assert.Equal("owner", body.GetProperty("subscriber").GetProperty("result").GetProperty("ownership").GetString());
+        Assert.Equal(level2, body.GetProperty("ready").GetBoolean());
+        Assert.Equal(level2 ? [] : new[] { "identity_level_1" }, BlockerCodes(body));
+    }
+
     [Fact]
     public async Task Readiness_NameDiffersAndPhoneIsSomeoneElses_ListsBothBlockersWithRemediation()
     {
