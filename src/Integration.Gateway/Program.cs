@@ -32,6 +32,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 {
     o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
     o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+    o.SerializerOptions.Converters.Add(new VietnamTimeJsonConverter());
 });
 // Binding failures (malformed JSON, wrong types, wrong content type) become exceptions the
 // problem-details handler turns into 400/415 answers with a field-level list.

@@ -65,6 +65,36 @@ public sealed class ReadinessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Readiness_TimesOfBothChecks_AreWrittenInVietnamTime()
+    {
+        var (_, body) = await CheckAsync(new { idNumber = "001085012345", fullName = "Nguyễn Văn An", dateOfBirth = "1985-03-15", phoneNumber = "0961000001" });
+
+        var times = TimesIn(body).ToList();
+        Assert.Contains(times, t => t.Name == "checkedAt" && t.Path.StartsWith("identity", StringComparison.Ordinal));
+        Assert.Contains(times, t => t.Name == "checkedAt" && t.Path.StartsWith("subscriber", StringComparison.Ordinal));
+        Assert.All(times, t => Assert.EndsWith("+07:00", t.Value, StringComparison.Ordinal));
+    }
+
+    private static IEnumerable<(string Path, string Name, string Value)> TimesIn(JsonElement element, string path = "")
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in element.EnumerateObject())
+            {
+                if (property.Name.EndsWith("At", StringComparison.Ordinal) && property.Value.ValueKind == JsonValueKind.String)
+                {
+                    yield return (path, property.Name, property.Value.GetString()!);
+                }
+
+                foreach (var inner in TimesIn(property.Value, path + property.Name + "."))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task Readiness_NameDiffersAndPhoneIsSomeoneElses_ListsBothBlockersWithRemediation()
     {
         var (status, body) = await CheckAsync(new { idNumber = "001085012345", fullName = "Nguyễn Văn Bình", dateOfBirth = "1985-03-15", phoneNumber = "0961000002" });
