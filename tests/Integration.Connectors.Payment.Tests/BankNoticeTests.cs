@@ -3,15 +3,20 @@ using Integration.Testing;
 
 namespace Integration.Connectors.Payment.Tests;
 
-public sealed class BankNoticeTests
+/// <summary>Bank credit notices (VietQR transfers) end to end, on SQLite and on PostgreSQL.</summary>
+public abstract class BankNoticeTests(bool postgres) : BothStores(postgres)
 {
+    public sealed class Sqlite() : BankNoticeTests(postgres: false);
+
+    public sealed class Postgres() : BankNoticeTests(postgres: true);
+
     private const long Amount = 50_000;
 
     [Fact]
     public async Task Notice_Matching_200PaidWithTransactionAndTime()
     {
         var time = new ManualTimeProvider();
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
+        using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VietQrBody(Amount));
@@ -36,7 +41,7 @@ public sealed class BankNoticeTests
     public async Task Notice_BadSignature_401AndNothingRecorded()
     {
         var time = new ManualTimeProvider();
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
+        using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VietQrBody(Amount));
@@ -62,7 +67,7 @@ public sealed class BankNoticeTests
     public async Task Notice_TimestampOutsideFiveMinutes_401Stale(int secondsAway)
     {
         var time = new ManualTimeProvider();
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
+        using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VietQrBody(Amount));
@@ -79,7 +84,7 @@ public sealed class BankNoticeTests
     public async Task Notice_FourMinutesOld_Accepted()
     {
         var time = new ManualTimeProvider();
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
+        using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VietQrBody(Amount));
@@ -94,7 +99,7 @@ public sealed class BankNoticeTests
     public async Task Notice_DuplicateTransactionId_AcknowledgedWithoutEffect()
     {
         var time = new ManualTimeProvider();
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
+        using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
         var first = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VietQrBody(Amount));
@@ -119,7 +124,7 @@ public sealed class BankNoticeTests
     public async Task Notice_WrongAmount_RecordedFlaggedForOperatorNeverPaid()
     {
         var time = new ManualTimeProvider();
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
+        using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
         using var ops = factory.CreateClient(GatewayFactory.OpsKey);
@@ -151,7 +156,7 @@ public sealed class BankNoticeTests
     public async Task Notice_NoReferenceInContent_RecordedAsUnmatchedAndFlagged()
     {
         var time = new ManualTimeProvider();
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
+        using var factory = Gateway(time);
         using var bank = factory.CreateClient((string?)null);
         using var ops = factory.CreateClient(GatewayFactory.OpsKey);
 
@@ -167,7 +172,7 @@ public sealed class BankNoticeTests
     public async Task Notice_MalformedBodyWithValidSignature_400()
     {
         var time = new ManualTimeProvider();
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
+        using var factory = Gateway(time);
         using var bank = factory.CreateClient((string?)null);
 
         using var response = await PaymentTestKit.SendBankNoticeAsync(bank, "{\"transactionId\": ", time.GetUtcNow());

@@ -5,14 +5,17 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Integration.Connectors.Payment.Tests;
 
-public sealed class IdempotencyTests
+/// <summary>Idempotency keys on payment creation, on SQLite and on PostgreSQL.</summary>
+public abstract class IdempotencyTests(bool postgres) : BothStores(postgres)
 {
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Create_SameKeySameBody_SameStatusAndBodyAndOnePayment(bool postgres)
+    public sealed class Sqlite() : IdempotencyTests(postgres: false);
+
+    public sealed class Postgres() : IdempotencyTests(postgres: true);
+
+    [Fact]
+    public async Task Create_SameKeySameBody_SameStatusAndBodyAndOnePayment()
     {
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Postgres = postgres });
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 
         using var first = await PaymentTestKit.PostPaymentAsync(client, "replay-1", PaymentTestKit.VnpayBody());
@@ -30,7 +33,7 @@ public sealed class IdempotencyTests
     [Fact]
     public async Task Create_SameKeyAfterPaymentWasPaid_StillTheStoredAnswer()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var first = await PaymentTestKit.PostPaymentAsync(client, "replay-paid", PaymentTestKit.VnpayBody(20_000));
         var created = JsonNode.Parse(await first.Content.ReadAsStringAsync())!;
@@ -46,7 +49,7 @@ public sealed class IdempotencyTests
     [Fact]
     public async Task Create_SameKeyOtherBody_422AndNoSecondPayment()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var first = await PaymentTestKit.PostPaymentAsync(client, "reuse-1", PaymentTestKit.VnpayBody(180_000));
 
@@ -60,7 +63,7 @@ public sealed class IdempotencyTests
     [Fact]
     public async Task Create_MissingKey_400AndNothingStored()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 
         using var response = await PaymentTestKit.PostPaymentAsync(client, null, PaymentTestKit.VnpayBody());
@@ -73,7 +76,7 @@ public sealed class IdempotencyTests
     [Fact]
     public async Task Create_OverlongKey_400()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 
         using var response = await PaymentTestKit.PostPaymentAsync(client, new string('k', 256), PaymentTestKit.VnpayBody());
@@ -82,10 +85,8 @@ public sealed class IdempotencyTests
         Assert.Equal("invalid_idempotency_key", (await PaymentTestKit.ProblemAsync(response)).Str("code"));
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Create_TwentyConcurrentWhileFirstInFlight_Nineteen409ThenOne201(bool postgres)
+    [Fact]
+    public async Task Create_TwentyConcurrentWhileFirstInFlight_Nineteen409ThenOne201()
     {
         var claimed = 0;
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -97,7 +98,7 @@ public sealed class IdempotencyTests
                 await release.Task;
             },
         };
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Postgres = postgres, Services = s => s.AddSingleton(hooks) });
+        using var factory = Gateway(services: s => s.AddSingleton(hooks));
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         await PaymentTestKit.CountPaymentsAsync(factory); // host and schema up before the burst
 
@@ -127,12 +128,10 @@ public sealed class IdempotencyTests
         conflicts.ForEach(c => c.Dispose());
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Create_TwentyConcurrentSameKey_ExactlyOnePaymentEveryAnswer201SameBodyOr409(bool postgres)
+    [Fact]
+    public async Task Create_TwentyConcurrentSameKey_ExactlyOnePaymentEveryAnswer201SameBodyOr409()
     {
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Postgres = postgres });
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         await PaymentTestKit.CountPaymentsAsync(factory);
         using var start = new ManualResetEventSlim();
@@ -163,7 +162,7 @@ public sealed class IdempotencyTests
             // The first holder hangs between claiming the key and writing the payment (a dead or frozen instance).
             AfterClaim = _ => Interlocked.Increment(ref calls) == 1 ? stuck.Task : Task.CompletedTask,
         };
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time, Services = s => s.AddSingleton(hooks) });
+        using var factory = Gateway(time, services: s => s.AddSingleton(hooks));
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 
         var first = Task.Run(() => PaymentTestKit.PostPaymentAsync(client, "stuck-1", PaymentTestKit.VnpayBody()));
@@ -191,7 +190,7 @@ public sealed class IdempotencyTests
         {
             AfterClaim = _ => Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException("store hiccup") : Task.CompletedTask,
         };
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Services = s => s.AddSingleton(hooks) });
+        using var factory = Gateway(services: s => s.AddSingleton(hooks));
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 
         using var failed = await PaymentTestKit.PostPaymentAsync(client, "fail-1", PaymentTestKit.VnpayBody());

@@ -140,4 +140,31 @@ public sealed class PaymentStoreTests
         await using var connection = await gateway.OpenAsync();
         Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM bank_notices"));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RecordBankNotice_SeveralReferencesInContent_FindsThePaymentOfTheKnownOne(bool postgres)
+    {
+        var (factory, store) = Start(postgres);
+        using var _ = factory;
+        var payment = await PaymentTestKit.SeedPaymentAsync(factory, "GW00000000000D", "vietqr", 10_000, DateTimeOffset.UnixEpoch.AddYears(56), TimeSpan.FromMinutes(60));
+        PaymentRow? seen = null;
+
+        var (notice, duplicate) = await store.RecordBankNoticeAsync(
+            new BankNoticeRow { TransactionId = "FT-Y", ReceivedAt = 1000, Amount = 10_000, Content = "x", Outcome = "received" },
+            ["GW0000000000ZZ", payment.Reference],
+            p =>
+            {
+                seen = p;
+                return ("paid", false, new PaymentSettlement("paid", "bank_notice", "FT-Y", "FT-Y"));
+            },
+            1000,
+            default);
+
+        Assert.False(duplicate);
+        Assert.Equal(payment.Id, seen?.Id);
+        Assert.Equal((payment.Id, payment.Reference, (long?)10_000), (notice.PaymentId, notice.Reference, notice.ExpectedAmount));
+        Assert.Equal("paid", (await store.GetAsync(payment.Id, default))!.Status);
+    }
 }

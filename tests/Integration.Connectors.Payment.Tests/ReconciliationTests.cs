@@ -6,21 +6,22 @@ using Quartz;
 
 namespace Integration.Connectors.Payment.Tests;
 
-public sealed class ReconciliationTests
+/// <summary>The reconciliation job (querydr, expiry) end to end, on SQLite and on PostgreSQL.</summary>
+public abstract class ReconciliationTests(bool postgres) : BothStores(postgres)
 {
+    public sealed class Sqlite() : ReconciliationTests(postgres: false);
+
+    public sealed class Postgres() : ReconciliationTests(postgres: true);
+
     private const long Amount = 180_000;
     private const string NeverDuringTests = "0 0 0 1 1 ? 2099";
 
-    private static async Task<(GatewayFactory Factory, ManualTimeProvider Time, HttpClient Client)> StartAsync()
+    private async Task<(GatewayFactory Factory, ManualTimeProvider Time, HttpClient Client)> StartAsync()
     {
         await GatewayFactory.WireMock.ResetAsync();
         var time = new ManualTimeProvider();
         // The job's own schedule would fire during a test and race the runs the test makes itself.
-        var factory = new GatewayFactory(new GatewayFactoryOptions
-        {
-            Time = time,
-            Settings = { ["Connectors:Payment:Reconciliation:Schedule"] = NeverDuringTests },
-        });
+        var factory = Gateway(time, new Dictionary<string, string?> { ["Connectors:Payment:Reconciliation:Schedule"] = NeverDuringTests });
         return (factory, time, factory.CreateClient(GatewayFactory.DeskKey));
     }
 

@@ -6,14 +6,19 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Integration.Connectors.Payment.Tests;
 
-public sealed class VnpayIpnTests
+/// <summary>VNPAY's IPN and return URL end to end, on SQLite and on PostgreSQL.</summary>
+public abstract class VnpayIpnTests(bool postgres) : BothStores(postgres)
 {
+    public sealed class Sqlite() : VnpayIpnTests(postgres: false);
+
+    public sealed class Postgres() : VnpayIpnTests(postgres: true);
+
     private const long Amount = 180_000;
 
     [Fact]
     public async Task Ipn_BadSignature_97AndPaymentUnchanged()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var vnpay = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
@@ -30,7 +35,7 @@ public sealed class VnpayIpnTests
     [Fact]
     public async Task Ipn_UnknownTxnRef_01()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var vnpay = factory.CreateClient((string?)null);
 
         var answer = await PaymentTestKit.SendIpnAsync(vnpay, PaymentTestKit.IpnQuery("GW0000000000ZZ", Amount));
@@ -42,7 +47,7 @@ public sealed class VnpayIpnTests
     [Fact]
     public async Task Ipn_WrongAmount_04AndPaymentUnchanged()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var vnpay = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
@@ -57,7 +62,7 @@ public sealed class VnpayIpnTests
     [Fact]
     public async Task Ipn_Paid_00AndStatusShowsTransactionBankPaidTimeAndEvents()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var vnpay = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
@@ -81,7 +86,7 @@ public sealed class VnpayIpnTests
     [Fact]
     public async Task Ipn_Repeated_02AndNothingChanges()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var vnpay = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
@@ -102,7 +107,7 @@ public sealed class VnpayIpnTests
     [Fact]
     public async Task Ipn_PayerCancelled_00AndPaymentFailedWithCode()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var vnpay = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
@@ -122,7 +127,7 @@ public sealed class VnpayIpnTests
     [Fact]
     public async Task Ipn_VietQrPaymentsReference_01()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var vnpay = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VietQrBody(50_000));
@@ -136,7 +141,7 @@ public sealed class VnpayIpnTests
     [Fact]
     public async Task VerifyReturn_SignedReturnUrl_SaysWhatVnpaySaidWithoutChangingThePayment()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
 
@@ -153,7 +158,7 @@ public sealed class VnpayIpnTests
     [Fact]
     public async Task VerifyReturn_TamperedReturnUrl_400InvalidSignature()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
 
@@ -167,7 +172,7 @@ public sealed class VnpayIpnTests
     [Fact]
     public async Task Ipn_StoreFails_99UnknownError()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var vnpay = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));

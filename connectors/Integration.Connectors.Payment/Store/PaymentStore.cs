@@ -241,8 +241,8 @@ internal sealed class PaymentStore(GatewayStore store)
         if (references.Count > 0)
         {
             payment = await connection.QueryFirstOrDefaultAsync<PaymentRow>(new CommandDefinition(
-                $"SELECT {PaymentRow.Columns} FROM payments WHERE reference IN @references ORDER BY created_at",
-                new { references },
+                $"SELECT {PaymentRow.Columns} FROM payments WHERE {store.AnyOf("reference", "references")} ORDER BY created_at",
+                new { references = references.ToArray() },
                 tx,
                 cancellationToken: ct));
         }
