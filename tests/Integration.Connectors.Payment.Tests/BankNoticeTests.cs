@@ -35,6 +35,37 @@ public abstract class BankNoticeTests(bool postgres) : BothStores(postgres)
         Assert.Equal("970403", status.Str("bank"));
         Assert.Equal("2026-11-25T10:05:00+07:00", status.Str("paidAt"));
         Assert.Equal("bank_notice", status["events"]!.AsArray()[1].Str("source"));
+
+        // The bank sends the very same notice again: acknowledged, nothing changes.
+        time.Advance(TimeSpan.FromMinutes(1));
+        using var again = await PaymentTestKit.SendBankNoticeAsync(bank,
+            PaymentTestKit.BankNoticeJson("FT26329001", Amount, $"MBVCB.8812.{reference.ToLowerInvariant()}.chuyen tien"), time.GetUtcNow());
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.True((await PaymentTestKit.ProblemAsync(again))["duplicate"]!.GetValue<bool>());
+        Assert.Equal(status.ToJsonString(), (await PaymentTestKit.GetPaymentAsync(client, payment.Str("paymentId")!)).ToJsonString());
+        Assert.Empty(await PaymentTestKit.FlaggedAsync(factory));
+    }
+
+    [Fact]
+    public async Task Notice_PaymentPastItsExpiry_FlaggedForAnOperatorAndPaymentExpiredNeverPaid()
+    {
+        var time = new ManualTimeProvider();
+        using var factory = Gateway(time);
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+        using var bank = factory.CreateClient((string?)null);
+        var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VietQrBody(Amount));
+        time.Advance(TimeSpan.FromMinutes(61)); // VietQR payments expire after an hour; the reconciliation job has not run yet
+
+        using var response = await PaymentTestKit.SendBankNoticeAsync(bank,
+            PaymentTestKit.BankNoticeJson("FT-EXP", Amount, payment.Str("reference")!), time.GetUtcNow());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("payment_expired", (await PaymentTestKit.ProblemAsync(response)).Str("outcome"));
+        var status = await PaymentTestKit.GetPaymentAsync(client, payment.Str("paymentId")!);
+        Assert.Equal("expired", status.Str("status"));
+        Assert.Null(status["paidAt"]);
+        var flagged = Assert.Single(await PaymentTestKit.FlaggedAsync(factory))!;
+        Assert.Equal(("FT-EXP", "bank_notice", "payment_expired"), (flagged.Str("transactionId"), flagged.Str("source"), flagged.Str("outcome")));
     }
 
     [Fact]

@@ -47,6 +47,27 @@ public abstract class IdempotencyTests(bool postgres) : BothStores(postgres)
     }
 
     [Fact]
+    public async Task Create_SameKeyAfterItsRecordWasDeleted_422AndStillOnePayment()
+    {
+        using var factory = Gateway();
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+        using var first = await PaymentTestKit.PostPaymentAsync(client, "kept-1", PaymentTestKit.VietQrBody());
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        // The retention cleanup deletes the record (after 24 h); the payment it made stays.
+        await factory.Services.GetRequiredService<Integration.Connectors.Payment.Store.PaymentStore>().DeleteIdempotencyRecordsBeforeAsync(long.MaxValue, default);
+
+        using var again = await PaymentTestKit.PostPaymentAsync(client, "kept-1", PaymentTestKit.VietQrBody());
+        using var andAgain = await PaymentTestKit.PostPaymentAsync(client, "kept-1", PaymentTestKit.VietQrBody());
+        using var newKey = await PaymentTestKit.PostPaymentAsync(client, "kept-2", PaymentTestKit.VietQrBody());
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, again.StatusCode);
+        Assert.Equal("idempotency_key_reused", (await PaymentTestKit.ProblemAsync(again)).Str("code"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, andAgain.StatusCode); // the claim was given back, not left in flight
+        Assert.Equal(HttpStatusCode.Created, newKey.StatusCode);
+        Assert.Equal(1, await PaymentTestKit.CountPaymentsAsync(factory, "kept-1"));
+    }
+
+    [Fact]
     public async Task Create_SameKeyOtherBody_422AndNoSecondPayment()
     {
         using var factory = Gateway();

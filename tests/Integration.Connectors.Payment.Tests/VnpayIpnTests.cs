@@ -45,6 +45,23 @@ public abstract class VnpayIpnTests(bool postgres) : BothStores(postgres)
     }
 
     [Fact]
+    public async Task Ipn_OtherTerminalsTmnCode_01AndPaymentUnchanged()
+    {
+        using var factory = Gateway();
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+        using var vnpay = factory.CreateClient((string?)null);
+        var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
+
+        // Signed with the right secret, but for another terminal.
+        var answer = await PaymentTestKit.SendIpnAsync(vnpay, PaymentTestKit.IpnQuery(payment.Str("reference")!, Amount, tmnCode: "OTHERTMN"));
+
+        Assert.Equal("01", answer.Str("RspCode"));
+        Assert.Equal("Order not found", answer.Str("Message"));
+        Assert.Equal("pending", (await PaymentTestKit.GetPaymentAsync(client, payment.Str("paymentId")!)).Str("status"));
+        Assert.Contains(factory.Logs.Lines, l => l.Contains("vnp_TmnCode is not this gateway's terminal", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Ipn_WrongAmount_04AndPaymentUnchanged()
     {
         using var factory = Gateway();
@@ -102,6 +119,28 @@ public abstract class VnpayIpnTests(bool postgres) : BothStores(postgres)
         Assert.Equal("02", failedLater.Str("RspCode"));
         var after = await PaymentTestKit.GetPaymentAsync(client, payment.Str("paymentId")!);
         Assert.Equal(before.ToJsonString(), after.ToJsonString());
+        Assert.Empty(await PaymentTestKit.FlaggedAsync(factory)); // VNPAY repeating the transaction that paid is no money to look at
+    }
+
+    [Fact]
+    public async Task Ipn_PaidAfterThePaymentFailed_02MoneyFlaggedOnceForAnOperatorPaymentStaysFailed()
+    {
+        using var factory = Gateway();
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+        using var vnpay = factory.CreateClient((string?)null);
+        var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
+        var reference = payment.Str("reference")!;
+        Assert.Equal("00", (await PaymentTestKit.SendIpnAsync(vnpay, PaymentTestKit.IpnQuery(reference, Amount, responseCode: "24", transactionStatus: "02", transactionNo: "0"))).Str("RspCode"));
+
+        var paid = await PaymentTestKit.SendIpnAsync(vnpay, PaymentTestKit.IpnQuery(reference, Amount, transactionNo: "14330001"));
+        var repeated = await PaymentTestKit.SendIpnAsync(vnpay, PaymentTestKit.IpnQuery(reference, Amount, transactionNo: "14330001"));
+
+        Assert.Equal(("02", "02"), (paid.Str("RspCode"), repeated.Str("RspCode")));
+        Assert.Equal("failed", (await PaymentTestKit.GetPaymentAsync(client, payment.Str("paymentId")!)).Str("status"));
+        var flagged = Assert.Single(await PaymentTestKit.FlaggedAsync(factory))!;
+        Assert.Equal(("vnpay:14330001", "vnpay_ipn", "payment_failed"), (flagged.Str("transactionId"), flagged.Str("source"), flagged.Str("outcome")));
+        Assert.Equal((Amount, Amount), (flagged["amount"]!.GetValue<long>(), flagged["expectedAmount"]!.GetValue<long>()));
+        Assert.Equal((payment.Str("paymentId"), reference), (flagged.Str("paymentId"), flagged.Str("reference")));
     }
 
     [Fact]
