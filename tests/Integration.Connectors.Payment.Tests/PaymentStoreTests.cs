@@ -214,10 +214,7 @@ public sealed class PaymentStoreTests
     [InlineData(true)]
     public async Task Migrations_StoreFromBeforeWithTwoPaymentsOnOneKey_ApplyAndTheOldestKeepsTheKey(bool postgres)
     {
-        var shared = postgres
-            ? await Integration.Testing.Servers.TestServers.Postgres.CreateDatabaseAsync()
-            : $"Data Source={Path.Combine(Path.GetTempPath(), "gateway-tests", "migrate-" + Guid.NewGuid().ToString("N") + ".db")}";
-        Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "gateway-tests"));
+        var shared = await BothStores.SharedStoreAsync(postgres);
         using (var before = new GatewayFactory(new GatewayFactoryOptions { StoreConnectionString = shared }))
         {
             before.CreateClient(GatewayFactory.DeskKey).Dispose();

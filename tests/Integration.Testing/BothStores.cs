@@ -28,9 +28,12 @@ public abstract class BothStores(bool postgres)
         });
 
     /// <summary>A store that several gateways can open one after the other or at once (restart and two-instance tests).</summary>
-    protected async Task<string> SharedStoreAsync()
+    protected Task<string> SharedStoreAsync() => SharedStoreAsync(OnPostgres);
+
+    /// <summary>A fresh store (a PostgreSQL database, or a SQLite file) that several gateways can open, for tests with a store parameter.</summary>
+    public static async Task<string> SharedStoreAsync(bool postgres)
     {
-        if (OnPostgres)
+        if (postgres)
         {
             return await TestServers.Postgres.CreateDatabaseAsync();
         }
