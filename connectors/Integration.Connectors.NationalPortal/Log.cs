@@ -17,6 +17,9 @@ internal static partial class Log
     [LoggerMessage(4004, LogLevel.Information, "Dossier {DossierCode} version {Version} was already queued (sync {SyncId}, {State}); nothing added")]
     public static partial void StatusDuplicate(ILogger logger, string dossierCode, long version, string syncId, string state);
 
+    [LoggerMessage(4011, LogLevel.Warning, "Dossier {DossierCode} version {Version} was sent again with other content (sync {SyncId}); refused as a version conflict")]
+    public static partial void StatusVersionConflict(ILogger logger, string dossierCode, long version, string syncId);
+
     [LoggerMessage(4005, LogLevel.Information, "The national portal already had {Service} of dossier {DossierCode} version {Version} (97); counted as delivered")]
     public static partial void DuplicateAtPortal(ILogger logger, string service, string dossierCode, long version);
 

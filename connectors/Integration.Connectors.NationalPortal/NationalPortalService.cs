@@ -18,6 +18,9 @@ internal sealed partial class NationalPortalService(
 {
     private const string Topic = PortalSyncHandler.TopicName;
 
+    /// <summary>409: this version of the dossier was already received with other content.</summary>
+    public const string VersionConflict = "version_conflict";
+
     public async Task<DossierSyncAccepted> SubmitStatusAsync(string dossierCode, DossierStatusRequest request, CancellationToken cancellationToken)
     {
         var change = DossierStatusValidator.Validate(dossierCode, request, time.GetUtcNow());
@@ -27,12 +30,36 @@ internal sealed partial class NationalPortalService(
         {
             Log.StatusQueued(logger, change.DossierCode, change.Version, change.Status, item.Id);
         }
+        else if (!SameChange(item.Payload, change))
+        {
+            // A correction must be a new version: accepting it as a repeat would lose it without a word.
+            Log.StatusVersionConflict(logger, change.DossierCode, change.Version, item.Id);
+            throw new GatewayProblemException(409, VersionConflict, "This version of the dossier was already received with other content.",
+                $"Version {change.Version} of {change.DossierCode} is stored (sync {item.Id}, {OutboxStore.StateText(item.State)}) with other fields: send the correction as a higher version.");
+        }
         else
         {
             Log.StatusDuplicate(logger, change.DossierCode, change.Version, item.Id, OutboxStore.StateText(item.State));
         }
 
         return new DossierSyncAccepted(item.Id, item.State, !created);
+    }
+
+    /// <summary>True when the stored payload says what <paramref name="change"/> says (times compared as instants, whatever their offset).</summary>
+    private static bool SameChange(string storedPayload, DossierChange change)
+    {
+        var stored = JsonSerializer.Deserialize(storedPayload, PortalJsonContext.Default.DossierChange);
+        return stored is not null && Canonical(stored) == Canonical(change);
+
+        static string Canonical(DossierChange c) => JsonSerializer.Serialize(
+            c with
+            {
+                ChangedAt = c.ChangedAt.ToUniversalTime(),
+                ReceivedAt = c.ReceivedAt.ToUniversalTime(),
+                DueAt = c.DueAt?.ToUniversalTime(),
+                ReturnedAt = c.ReturnedAt?.ToUniversalTime(),
+            },
+            PortalJsonContext.Default.DossierChange);
     }
 
     public async Task<DossierSyncView> GetSyncAsync(string dossierCode, CancellationToken cancellationToken)

@@ -119,12 +119,19 @@ public sealed record VnpayReturnView(string? PaymentId, string? Status, string? 
 
 /// <summary>The gateway's receipt of a bank credit notice.</summary>
 /// <param name="TransactionId">The bank's transaction id.</param>
-/// <param name="Outcome"><c>paid</c>, <c>amount_mismatch</c>, <c>unmatched</c>, <c>wrong_account</c> or <c>not_pending</c>.</param>
+/// <param name="Outcome">
+/// <c>paid</c>; flagged for an operator: <c>amount_mismatch</c>, <c>unmatched</c>, <c>wrong_account</c>, <c>payment_expired</c>,
+/// <c>payment_failed</c>, <c>already_paid</c> (paid by another transaction) or <c>not_pending</c> (settled concurrently).
+/// </param>
 /// <param name="Duplicate">True when this transaction was already recorded; nothing changed.</param>
 /// <param name="PaymentId">The payment the notice matched, if any.</param>
 public sealed record BankNoticeReceipt(string TransactionId, string Outcome, bool Duplicate, string? PaymentId);
 
-/// <summary>A bank credit notice an operator must look at (money arrived but no payment was marked paid by it).</summary>
+/// <summary>
+/// Money an operator must look at (it arrived but no payment was marked paid by it): a bank credit notice, or a
+/// VNPAY IPN that reported a payment for an expired, failed or already paid one (<c>Source</c>: <c>bank_notice</c>
+/// or <c>vnpay_ipn</c>, whose <c>TransactionId</c> is <c>vnpay:</c> and <c>vnp_TransactionNo</c>).
+/// </summary>
 public sealed record BankNoticeView(
     string TransactionId,
     DateTimeOffset ReceivedAt,
@@ -136,4 +143,5 @@ public sealed record BankNoticeView(
     string? PaymentId,
     string? Reference,
     long? ExpectedAmount,
-    string Outcome);
+    string Outcome,
+    string Source);

@@ -99,14 +99,14 @@ internal sealed class PaymentService(
         }
 
         // The key is ours: finish even if the caller goes away, so it does not wait for the lease to run out.
-        bool completed;
+        CreationOutcome outcome;
         PaymentRow payment;
         string body;
         try
         {
             await hooks.AfterClaim(CancellationToken.None);
             (payment, body) = NewPayment(client, key, request);
-            completed = await store.TryCompleteCreationAsync(payment, owner, 201, body, CancellationToken.None);
+            outcome = await store.TryCompleteCreationAsync(payment, owner, 201, body, CancellationToken.None);
         }
         catch (Exception)
         {
@@ -115,10 +115,18 @@ internal sealed class PaymentService(
             throw;
         }
 
-        if (completed)
+        if (outcome == CreationOutcome.Completed)
         {
             Log.PaymentCreated(logger, payment.Id, payment.Method, payment.Amount, payment.Reference);
             return new PaymentCreation(201, body, payment.Id, Replayed: false);
+        }
+
+        if (outcome == CreationOutcome.KeyHoldsAnOlderPayment)
+        {
+            // The key's record was deleted after its retention, but the payment it made is still there: one key, one payment.
+            await TryReleaseAsync(client, key, owner);
+            throw new GatewayProblemException(422, ProblemCodes.IdempotencyKeyReused, "This Idempotency-Key already made a payment.",
+                "Its stored answer is past the retention period, so it can no longer be replayed: send a new key for a new payment.");
         }
 
         // Our lease ran out and another request took the key over: its answer, or 409 while it runs.
@@ -302,6 +310,12 @@ internal sealed class PaymentService(
             return Refuse("97", "Invalid signature", "signature does not verify");
         }
 
+        if (!string.Equals(query.GetValueOrDefault("vnp_TmnCode"), _options.Vnpay.TmnCode, StringComparison.Ordinal))
+        {
+            // Another terminal's order: none of ours has its vnp_TxnRef.
+            return Refuse("01", "Order not found", "vnp_TmnCode is not this gateway's terminal");
+        }
+
         var txnRef = query.GetValueOrDefault("vnp_TxnRef");
         var payment = string.IsNullOrEmpty(txnRef) ? null : await store.GetByReferenceAsync(txnRef, ct);
         if (payment is null || payment.Method != PaymentMethods.Vnpay)
@@ -318,11 +332,13 @@ internal sealed class PaymentService(
         var responseCode = query.GetValueOrDefault("vnp_ResponseCode");
         var transactionStatus = query.GetValueOrDefault("vnp_TransactionStatus");
         var paid = responseCode == "00" && transactionStatus == "00";
+        var transactionNo = query.GetValueOrDefault("vnp_TransactionNo");
         if (payment.Status != PaymentStatuses.Pending)
         {
-            if (paid && payment.Status != PaymentStatuses.Paid)
+            if (paid && !(payment.Status == PaymentStatuses.Paid && payment.ProviderTransactionNo == transactionNo))
             {
-                Log.PaidAfterSettlement(logger, payment.Id, payment.Status);
+                // Money taken for a payment that can no longer take it: kept for an operator, never applied.
+                await FlagIpnMoneyAsync(payment, query, amount / 100, ct);
             }
 
             return Refuse("02", "Order already confirmed", "the payment is already " + payment.Status);
@@ -347,6 +363,42 @@ internal sealed class PaymentService(
         Log.PaymentSettled(logger, payment.Id, settlement.To, settlement.Source);
         return new VnpayIpnAnswer("00", "Confirm Success");
     }
+
+    /// <summary>Records a paid IPN for a payment that is expired, failed or paid by another transaction as flagged money.</summary>
+    private async Task FlagIpnMoneyAsync(PaymentRow payment, IReadOnlyDictionary<string, string?> query, long amount, CancellationToken ct)
+    {
+        var transactionNo = query.GetValueOrDefault("vnp_TransactionNo");
+        var outcome = MoneyForStatus(payment.Status);
+        var report = new BankNoticeRow
+        {
+            TransactionId = "vnpay:" + transactionNo,
+            ReceivedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            BankBin = query.GetValueOrDefault("vnp_BankCode"),
+            Amount = amount,
+            Content = $"VNPAY IPN vnp_TxnRef {payment.Reference}, vnp_TransactionNo {transactionNo}",
+            TransferredAt = query.GetValueOrDefault("vnp_PayDate"),
+            Reference = payment.Reference,
+            PaymentId = payment.Id,
+            ExpectedAmount = payment.Amount,
+            Outcome = outcome,
+            Flagged = 1,
+            Source = BankNoticeRow.VnpayIpn,
+        };
+        if (await store.RecordMoneyReportAsync(report, ct))
+        {
+            Log.PaidAfterSettlement(logger, payment.Id, payment.Status);
+            Log.BankNoticeFlagged(logger, report.TransactionId, outcome);
+        }
+    }
+
+    /// <summary>The flagged outcome of money reported for a payment in <paramref name="status"/> (not pending).</summary>
+    private static string MoneyForStatus(string status) => status switch
+    {
+        PaymentStatuses.Expired => "payment_expired",
+        PaymentStatuses.Failed => "payment_failed",
+        PaymentStatuses.Paid => "already_paid",
+        _ => "not_pending",
+    };
 
     private VnpayIpnAnswer Refuse(string code, string message, string reason)
     {
@@ -429,7 +481,14 @@ internal sealed class PaymentService(
 
             if (payment.Status != PaymentStatuses.Pending)
             {
-                return ("not_pending", true, null);
+                return (MoneyForStatus(payment.Status), true, null);
+            }
+
+            if (payment.ExpiresAt <= now.ToUnixTimeMilliseconds())
+            {
+                // Past its expiry but not yet expired by the reconciliation job: expired now, the money goes to an operator.
+                return ("payment_expired", true, new PaymentSettlement(
+                    PaymentStatuses.Expired, "expiry", "expired when transaction " + notice.TransactionId + " arrived"));
             }
 
             return ("paid", false, new PaymentSettlement(
@@ -499,7 +558,7 @@ internal sealed class PaymentService(
         var rows = await store.ListFlaggedNoticesAsync(limit, cancellationToken);
         return rows.Select(n => new BankNoticeView(
             n.TransactionId, ToVietnam(n.ReceivedAt), n.Amount, n.Content, n.BankBin, n.AccountNumber, n.TransferredAt,
-            n.PaymentId, n.Reference, n.ExpectedAmount, n.Outcome)).ToList();
+            n.PaymentId, n.Reference, n.ExpectedAmount, n.Outcome, n.Source)).ToList();
     }
 
     internal static DateTimeOffset ToVietnam(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToOffset(VietnamTime.Offset);

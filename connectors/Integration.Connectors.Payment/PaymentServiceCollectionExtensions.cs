@@ -28,6 +28,8 @@ public static class PaymentServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PaymentOptions>, PaymentOptionsValidator>());
         services.AddConnectorResilience(ConnectorName, section);
         services.AddSingleton(PaymentMigrations.Schema);
+        services.AddSingleton(PaymentMigrations.UniqueIdempotencyKey);
+        services.AddSingleton(PaymentMigrations.MoneyReportSource);
 
         services.AddUpstreamHttpClient<VnpayClient>(ConnectorName, VnpayClient.Upstream,
             sp => VnpayClient.BaseAddress(sp.GetRequiredService<IOptions<PaymentOptions>>().Value.Vnpay.ApiUrl));

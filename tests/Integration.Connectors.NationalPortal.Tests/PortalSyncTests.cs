@@ -8,9 +8,13 @@ using static Integration.Connectors.NationalPortal.Tests.PortalTestHost;
 
 namespace Integration.Connectors.NationalPortal.Tests;
 
-/// <summary>Dossier status sync end to end: the host's API, the outbox, the dispatcher and the mock portal.</summary>
-public sealed class PortalSyncTests
+/// <summary>Dossier status sync end to end: the host's API, the outbox, the dispatcher and the mock portal, on SQLite and on PostgreSQL.</summary>
+public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
 {
+    public sealed class Sqlite() : PortalSyncTests(postgres: false);
+
+    public sealed class Postgres() : PortalSyncTests(postgres: true);
+
     private const string A = "000.21.09.H99-261120-0001";
     private const string B = "000.21.09.H99-261120-0002";
 
@@ -88,16 +92,11 @@ public sealed class PortalSyncTests
         Assert.Equal(new BacklogSnapshot(0, 0, null), await backlog(CancellationToken.None));
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Backlog_GatewayRestartedWhilePortalDown_NewInstanceDeliversEverything(bool postgres)
+    [Fact]
+    public async Task Backlog_GatewayRestartedWhilePortalDown_NewInstanceDeliversEverything()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var store = postgres
-            ? await Integration.Testing.Servers.TestServers.Postgres.CreateDatabaseAsync()
-            : $"Data Source={Path.Combine(Path.GetTempPath(), "gateway-tests", "restart-" + Guid.NewGuid().ToString("N") + ".db")}";
-        Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "gateway-tests"));
+        var store = await SharedStoreAsync();
         var start = new ManualTimeProvider().GetUtcNow();
 
         await SetOutageAsync("reset");
@@ -268,6 +267,35 @@ public sealed class PortalSyncTests
         Assert.Equal("delivered", (string?)third["state"]);
         Assert.Single(await ItemsAsync(client, A));
         Assert.Single(await IntegrationCallsAsync());
+    }
+
+    [Fact]
+    public async Task PutStatus_SameVersionWithOtherContent_409VersionConflictAndTheFirstIsKept()
+    {
+        await GatewayFactory.WireMock.ResetAsync();
+        var time = new ManualTimeProvider();
+        using var factory = Create(time);
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+        var now = time.GetUtcNow();
+        var first = await PutStatusAsync(client, A, Change(1, 2, now));
+        await Eventually.TrueAsync(() => AllAsync(client, "delivered", A), "version 1 delivered");
+        var corrected = Change(1, 2, now);
+        corrected["applicantName"] = "Nguyễn Thị Thứ";
+        var sameInstantOtherOffset = Change(1, 2, now);
+        sameInstantOtherOffset["changedAt"] = now.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+        using var conflict = await client.PutAsJsonAsync($"/api/v1/portal/dossiers/{A}/status", corrected);
+        var repeat = await PutStatusAsync(client, A, sameInstantOtherOffset);
+
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+        var problem = JsonNode.Parse(await conflict.Content.ReadAsStringAsync())!;
+        Assert.Equal("version_conflict", (string?)problem["code"]);
+        Assert.Contains("higher version", (string?)problem["detail"]);
+        Assert.True((bool)repeat["duplicate"]!);
+        Assert.Equal((string?)first["syncId"], (string?)repeat["syncId"]);
+        var call = Assert.Single(await IntegrationCallsAsync());
+        Assert.Equal("Nguyễn Thị Thử", (string?)call.Data["ChuHoSo"]);
+        Assert.Single(await ItemsAsync(client, A));
     }
 
     [Fact]
@@ -444,7 +472,7 @@ public sealed class PortalSyncTests
     public async Task TwoInstances_SharingOneStore_SendEveryVersionOnceAndInOrder()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var store = await Integration.Testing.Servers.TestServers.Postgres.CreateDatabaseAsync();
+        var store = await SharedStoreAsync();
         var fast = new Dictionary<string, string?> { ["Outbox:PollInterval"] = "00:00:00.050" };
         using var one = Create(storeConnectionString: store, settings: fast);
         using var two = Create(storeConnectionString: store, settings: fast);
@@ -470,6 +498,10 @@ public sealed class PortalSyncTests
             Assert.Equal([1L, 2, 3, 4], calls.Where(c => c.DossierCode == code).Select(c => c.Version));
         }
     }
+
+    /// <summary>A gateway for these tests (<see cref="PortalTestHost.Create"/>) on this run's store, or on <paramref name="storeConnectionString"/>.</summary>
+    private GatewayFactory Create(ManualTimeProvider? time = null, string? storeConnectionString = null, IDictionary<string, string?>? settings = null) =>
+        PortalTestHost.Create(time, OnPostgres && storeConnectionString is null, storeConnectionString, settings);
 
     /// <summary>"A1:2 A2:0 B1:1": attempts per version, for the dossiers given (A, B, then any other by position).</summary>
     private static async Task<string> AttemptsAsync(HttpClient client, params string[] dossierCodes)

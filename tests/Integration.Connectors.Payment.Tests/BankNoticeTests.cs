@@ -3,15 +3,20 @@ using Integration.Testing;
 
 namespace Integration.Connectors.Payment.Tests;
 
-public sealed class BankNoticeTests
+/// <summary>Bank credit notices (VietQR transfers) end to end, on SQLite and on PostgreSQL.</summary>
+public abstract class BankNoticeTests(bool postgres) : BothStores(postgres)
 {
+    public sealed class Sqlite() : BankNoticeTests(postgres: false);
+
+    public sealed class Postgres() : BankNoticeTests(postgres: true);
+
     private const long Amount = 50_000;
 
     [Fact]
     public async Task Notice_Matching_200PaidWithTransactionAndTime()
     {
         var time = new ManualTimeProvider();
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
+        using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VietQrBody(Amount));
@@ -30,13 +35,44 @@ public sealed class BankNoticeTests
         Assert.Equal("970403", status.Str("bank"));
         Assert.Equal("2026-11-25T10:05:00+07:00", status.Str("paidAt"));
         Assert.Equal("bank_notice", status["events"]!.AsArray()[1].Str("source"));
+
+        // The bank sends the very same notice again: acknowledged, nothing changes.
+        time.Advance(TimeSpan.FromMinutes(1));
+        using var again = await PaymentTestKit.SendBankNoticeAsync(bank,
+            PaymentTestKit.BankNoticeJson("FT26329001", Amount, $"MBVCB.8812.{reference.ToLowerInvariant()}.chuyen tien"), time.GetUtcNow());
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.True((await PaymentTestKit.ProblemAsync(again))["duplicate"]!.GetValue<bool>());
+        Assert.Equal(status.ToJsonString(), (await PaymentTestKit.GetPaymentAsync(client, payment.Str("paymentId")!)).ToJsonString());
+        Assert.Empty(await PaymentTestKit.FlaggedAsync(factory));
+    }
+
+    [Fact]
+    public async Task Notice_PaymentPastItsExpiry_FlaggedForAnOperatorAndPaymentExpiredNeverPaid()
+    {
+        var time = new ManualTimeProvider();
+        using var factory = Gateway(time);
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+        using var bank = factory.CreateClient((string?)null);
+        var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VietQrBody(Amount));
+        time.Advance(TimeSpan.FromMinutes(61)); // VietQR payments expire after an hour; the reconciliation job has not run yet
+
+        using var response = await PaymentTestKit.SendBankNoticeAsync(bank,
+            PaymentTestKit.BankNoticeJson("FT-EXP", Amount, payment.Str("reference")!), time.GetUtcNow());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("payment_expired", (await PaymentTestKit.ProblemAsync(response)).Str("outcome"));
+        var status = await PaymentTestKit.GetPaymentAsync(client, payment.Str("paymentId")!);
+        Assert.Equal("expired", status.Str("status"));
+        Assert.Null(status["paidAt"]);
+        var flagged = Assert.Single(await PaymentTestKit.FlaggedAsync(factory))!;
+        Assert.Equal(("FT-EXP", "bank_notice", "payment_expired"), (flagged.Str("transactionId"), flagged.Str("source"), flagged.Str("outcome")));
     }
 
     [Fact]
     public async Task Notice_BadSignature_401AndNothingRecorded()
     {
         var time = new ManualTimeProvider();
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
+        using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VietQrBody(Amount));
@@ -62,7 +98,7 @@ public sealed class BankNoticeTests
     public async Task Notice_TimestampOutsideFiveMinutes_401Stale(int secondsAway)
     {
         var time = new ManualTimeProvider();
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
+        using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VietQrBody(Amount));
@@ -79,7 +115,7 @@ public sealed class BankNoticeTests
     public async Task Notice_FourMinutesOld_Accepted()
     {
         var time = new ManualTimeProvider();
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
+        using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VietQrBody(Amount));
@@ -94,7 +130,7 @@ public sealed class BankNoticeTests
     public async Task Notice_DuplicateTransactionId_AcknowledgedWithoutEffect()
     {
         var time = new ManualTimeProvider();
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
+        using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
         var first = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VietQrBody(Amount));
@@ -119,7 +155,7 @@ public sealed class BankNoticeTests
     public async Task Notice_WrongAmount_RecordedFlaggedForOperatorNeverPaid()
     {
         var time = new ManualTimeProvider();
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
+        using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
         using var ops = factory.CreateClient(GatewayFactory.OpsKey);
@@ -151,7 +187,7 @@ public sealed class BankNoticeTests
     public async Task Notice_NoReferenceInContent_RecordedAsUnmatchedAndFlagged()
     {
         var time = new ManualTimeProvider();
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
+        using var factory = Gateway(time);
         using var bank = factory.CreateClient((string?)null);
         using var ops = factory.CreateClient(GatewayFactory.OpsKey);
 
@@ -167,7 +203,7 @@ public sealed class BankNoticeTests
     public async Task Notice_MalformedBodyWithValidSignature_400()
     {
         var time = new ManualTimeProvider();
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
+        using var factory = Gateway(time);
         using var bank = factory.CreateClient((string?)null);
 
         using var response = await PaymentTestKit.SendBankNoticeAsync(bank, "{\"transactionId\": ", time.GetUtcNow());

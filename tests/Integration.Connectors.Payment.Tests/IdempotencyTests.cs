@@ -5,14 +5,17 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Integration.Connectors.Payment.Tests;
 
-public sealed class IdempotencyTests
+/// <summary>Idempotency keys on payment creation, on SQLite and on PostgreSQL.</summary>
+public abstract class IdempotencyTests(bool postgres) : BothStores(postgres)
 {
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Create_SameKeySameBody_SameStatusAndBodyAndOnePayment(bool postgres)
+    public sealed class Sqlite() : IdempotencyTests(postgres: false);
+
+    public sealed class Postgres() : IdempotencyTests(postgres: true);
+
+    [Fact]
+    public async Task Create_SameKeySameBody_SameStatusAndBodyAndOnePayment()
     {
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Postgres = postgres });
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 
         using var first = await PaymentTestKit.PostPaymentAsync(client, "replay-1", PaymentTestKit.VnpayBody());
@@ -30,7 +33,7 @@ public sealed class IdempotencyTests
     [Fact]
     public async Task Create_SameKeyAfterPaymentWasPaid_StillTheStoredAnswer()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var first = await PaymentTestKit.PostPaymentAsync(client, "replay-paid", PaymentTestKit.VnpayBody(20_000));
         var created = JsonNode.Parse(await first.Content.ReadAsStringAsync())!;
@@ -44,9 +47,30 @@ public sealed class IdempotencyTests
     }
 
     [Fact]
+    public async Task Create_SameKeyAfterItsRecordWasDeleted_422AndStillOnePayment()
+    {
+        using var factory = Gateway();
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+        using var first = await PaymentTestKit.PostPaymentAsync(client, "kept-1", PaymentTestKit.VietQrBody());
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        // The retention cleanup deletes the record (after 24 h); the payment it made stays.
+        await factory.Services.GetRequiredService<Integration.Connectors.Payment.Store.PaymentStore>().DeleteIdempotencyRecordsBeforeAsync(long.MaxValue, default);
+
+        using var again = await PaymentTestKit.PostPaymentAsync(client, "kept-1", PaymentTestKit.VietQrBody());
+        using var andAgain = await PaymentTestKit.PostPaymentAsync(client, "kept-1", PaymentTestKit.VietQrBody());
+        using var newKey = await PaymentTestKit.PostPaymentAsync(client, "kept-2", PaymentTestKit.VietQrBody());
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, again.StatusCode);
+        Assert.Equal("idempotency_key_reused", (await PaymentTestKit.ProblemAsync(again)).Str("code"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, andAgain.StatusCode); // the claim was given back, not left in flight
+        Assert.Equal(HttpStatusCode.Created, newKey.StatusCode);
+        Assert.Equal(1, await PaymentTestKit.CountPaymentsAsync(factory, "kept-1"));
+    }
+
+    [Fact]
     public async Task Create_SameKeyOtherBody_422AndNoSecondPayment()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var first = await PaymentTestKit.PostPaymentAsync(client, "reuse-1", PaymentTestKit.VnpayBody(180_000));
 
@@ -60,7 +84,7 @@ public sealed class IdempotencyTests
     [Fact]
     public async Task Create_MissingKey_400AndNothingStored()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 
         using var response = await PaymentTestKit.PostPaymentAsync(client, null, PaymentTestKit.VnpayBody());
@@ -73,7 +97,7 @@ public sealed class IdempotencyTests
     [Fact]
     public async Task Create_OverlongKey_400()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 
         using var response = await PaymentTestKit.PostPaymentAsync(client, new string('k', 256), PaymentTestKit.VnpayBody());
@@ -82,10 +106,8 @@ public sealed class IdempotencyTests
         Assert.Equal("invalid_idempotency_key", (await PaymentTestKit.ProblemAsync(response)).Str("code"));
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Create_TwentyConcurrentWhileFirstInFlight_Nineteen409ThenOne201(bool postgres)
+    [Fact]
+    public async Task Create_TwentyConcurrentWhileFirstInFlight_Nineteen409ThenOne201()
     {
         var claimed = 0;
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -97,7 +119,7 @@ public sealed class IdempotencyTests
                 await release.Task;
             },
         };
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Postgres = postgres, Services = s => s.AddSingleton(hooks) });
+        using var factory = Gateway(services: s => s.AddSingleton(hooks));
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         await PaymentTestKit.CountPaymentsAsync(factory); // host and schema up before the burst
 
@@ -127,12 +149,10 @@ public sealed class IdempotencyTests
         conflicts.ForEach(c => c.Dispose());
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Create_TwentyConcurrentSameKey_ExactlyOnePaymentEveryAnswer201SameBodyOr409(bool postgres)
+    [Fact]
+    public async Task Create_TwentyConcurrentSameKey_ExactlyOnePaymentEveryAnswer201SameBodyOr409()
     {
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Postgres = postgres });
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         await PaymentTestKit.CountPaymentsAsync(factory);
         using var start = new ManualResetEventSlim();
@@ -163,7 +183,7 @@ public sealed class IdempotencyTests
             // The first holder hangs between claiming the key and writing the payment (a dead or frozen instance).
             AfterClaim = _ => Interlocked.Increment(ref calls) == 1 ? stuck.Task : Task.CompletedTask,
         };
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time, Services = s => s.AddSingleton(hooks) });
+        using var factory = Gateway(time, services: s => s.AddSingleton(hooks));
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 
         var first = Task.Run(() => PaymentTestKit.PostPaymentAsync(client, "stuck-1", PaymentTestKit.VnpayBody()));
@@ -191,7 +211,7 @@ public sealed class IdempotencyTests
         {
             AfterClaim = _ => Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException("store hiccup") : Task.CompletedTask,
         };
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Services = s => s.AddSingleton(hooks) });
+        using var factory = Gateway(services: s => s.AddSingleton(hooks));
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 
         using var failed = await PaymentTestKit.PostPaymentAsync(client, "fail-1", PaymentTestKit.VnpayBody());

@@ -112,8 +112,8 @@ public sealed class PaymentStoreTests
         var lateOriginal = await store.TryCompleteCreationAsync(row, "owner-1", 201, "{}", default);
         var newOwner = await store.TryCompleteCreationAsync(row, "owner-2", 201, "{\"a\":1}", default);
 
-        Assert.False(lateOriginal);
-        Assert.True(newOwner);
+        Assert.Equal(CreationOutcome.ClaimLost, lateOriginal);
+        Assert.Equal(CreationOutcome.Completed, newOwner);
         Assert.Equal(1, await PaymentTestKit.CountPaymentsAsync(factory));
         var record = await store.GetIdempotencyAsync("c", "k", default);
         Assert.Equal(("completed", "{\"a\":1}", "p1", (long?)201), (record!.State, record.ResponseBody, record.PaymentId, record.ResponseStatus));
@@ -140,4 +140,115 @@ public sealed class PaymentStoreTests
         await using var connection = await gateway.OpenAsync();
         Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM bank_notices"));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RecordBankNotice_SeveralReferencesInContent_FindsThePaymentOfTheKnownOne(bool postgres)
+    {
+        var (factory, store) = Start(postgres);
+        using var _ = factory;
+        var payment = await PaymentTestKit.SeedPaymentAsync(factory, "GW00000000000D", "vietqr", 10_000, DateTimeOffset.UnixEpoch.AddYears(56), TimeSpan.FromMinutes(60));
+        PaymentRow? seen = null;
+
+        var (notice, duplicate) = await store.RecordBankNoticeAsync(
+            new BankNoticeRow { TransactionId = "FT-Y", ReceivedAt = 1000, Amount = 10_000, Content = "x", Outcome = "received" },
+            ["GW0000000000ZZ", payment.Reference],
+            p =>
+            {
+                seen = p;
+                return ("paid", false, new PaymentSettlement("paid", "bank_notice", "FT-Y", "FT-Y"));
+            },
+            1000,
+            default);
+
+        Assert.False(duplicate);
+        Assert.Equal(payment.Id, seen?.Id);
+        Assert.Equal((payment.Id, payment.Reference, (long?)10_000), (notice.PaymentId, notice.Reference, notice.ExpectedAmount));
+        Assert.Equal("paid", (await store.GetAsync(payment.Id, default))!.Status);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TryCompleteCreation_KeyOfAnOlderPaymentWhoseRecordWasDeleted_NothingWritten(bool postgres)
+    {
+        var (factory, store) = Start(postgres);
+        using var _ = factory;
+        var older = await PaymentTestKit.SeedPaymentAsync(factory, "GW00000000000E", "vietqr", 10_000, DateTimeOffset.UnixEpoch.AddYears(56), TimeSpan.FromMinutes(60));
+        await store.DeleteIdempotencyRecordsBeforeAsync(long.MaxValue, default);
+        Assert.True(await store.TryClaimAsync(PaymentTestKit.ClientName, older.IdempotencyKey, "h", "owner-2", 5000, 9000, default));
+        var row = new PaymentRow
+        {
+            Id = "p2", Reference = "GW00000000000F", Client = PaymentTestKit.ClientName, IdempotencyKey = older.IdempotencyKey, Method = "vietqr",
+            Status = "pending", Amount = 1, DossierCode = "d", FeeCode = "f", Description = "x", OrderInfo = "x", CreatedAt = 5000, ExpiresAt = 9000, UpdatedAt = 5000,
+        };
+
+        var outcome = await store.TryCompleteCreationAsync(row, "owner-2", 201, "{}", default);
+
+        Assert.Equal(CreationOutcome.KeyHoldsAnOlderPayment, outcome);
+        Assert.Equal(1, await PaymentTestKit.CountPaymentsAsync(factory));
+        Assert.Equal("in_flight", (await store.GetIdempotencyAsync(PaymentTestKit.ClientName, older.IdempotencyKey, default))!.State);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Payments_SecondRowWithTheSameClientAndKey_RefusedByTheStore(bool postgres)
+    {
+        var (factory, _) = Start(postgres);
+        using var __ = factory;
+        var gateway = factory.Services.GetRequiredService<GatewayStore>();
+        await using var connection = await gateway.OpenAsync();
+        await InsertOldStylePaymentAsync(connection, "p1", "GW0000000000G1", "c", "k", 1000);
+
+        var second = await Record.ExceptionAsync(() => InsertOldStylePaymentAsync(connection, "p2", "GW0000000000G2", "c", "k", 2000));
+        await InsertOldStylePaymentAsync(connection, "p3", "GW0000000000G3", "other-client", "k", 3000);
+
+        Assert.IsAssignableFrom<System.Data.Common.DbException>(second);
+        Assert.Equal(2, await PaymentTestKit.CountPaymentsAsync(factory));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Migrations_StoreFromBeforeWithTwoPaymentsOnOneKey_ApplyAndTheOldestKeepsTheKey(bool postgres)
+    {
+        var shared = await BothStores.SharedStoreAsync(postgres);
+        using (var before = new GatewayFactory(new GatewayFactoryOptions { StoreConnectionString = shared }))
+        {
+            before.CreateClient(GatewayFactory.DeskKey).Dispose();
+            await using var connection = await before.Services.GetRequiredService<GatewayStore>().OpenAsync();
+            // Back to the schema of migration 3001 alone, with what it allowed: a later payment on a key whose record was deleted.
+            await connection.ExecuteAsync("DROP INDEX ux_payments_client_key");
+            await connection.ExecuteAsync("CREATE INDEX ix_payments_client_key ON payments (client, idempotency_key)");
+            await connection.ExecuteAsync("ALTER TABLE bank_notices DROP COLUMN source");
+            await connection.ExecuteAsync("DELETE FROM schema_migrations WHERE id IN ('3002-payment-unique-idempotency-key', '3003-payment-money-report-source')");
+            await InsertOldStylePaymentAsync(connection, "p-old", "GW0000000000H1", "c", "k", 1000);
+            await InsertOldStylePaymentAsync(connection, "p-new", "GW0000000000H2", "c", "k", 2000);
+            await InsertOldStylePaymentAsync(connection, "p-other", "GW0000000000H3", "c", "k2", 3000);
+            await connection.ExecuteAsync(
+                "INSERT INTO bank_notices (transaction_id, received_at, amount, content, outcome, flagged) VALUES ('FT-OLD', 1, 10, 'x', 'unmatched', 1)");
+        }
+
+        using var after = new GatewayFactory(new GatewayFactoryOptions { StoreConnectionString = shared });
+        using var ops = after.CreateClient(GatewayFactory.OpsKey);
+        await using var db = await after.Services.GetRequiredService<GatewayStore>().OpenAsync();
+        var keys = (await db.QueryAsync<(string Id, string Key)>("SELECT id, idempotency_key FROM payments ORDER BY id")).ToList();
+
+        Assert.Equal([("p-new", "k#p-new"), ("p-old", "k"), ("p-other", "k2")], keys);
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => InsertOldStylePaymentAsync(db, "p-4", "GW0000000000H4", "c", "k2", 4000));
+        var flagged = System.Text.Json.Nodes.JsonNode.Parse(await ops.GetStringAsync("/api/v1/payments/bank-notices/flagged"))!.AsArray();
+        Assert.Equal(("FT-OLD", "bank_notice"), (flagged.Single()!.Str("transactionId"), flagged.Single()!.Str("source")));
+    }
+
+    /// <summary>A payment row written with SQL only (as any version of the schema takes it).</summary>
+    private static Task InsertOldStylePaymentAsync(System.Data.Common.DbConnection connection, string id, string reference, string client, string key, long at) =>
+        connection.ExecuteAsync(
+            """
+            INSERT INTO payments (id, reference, client, idempotency_key, method, status, amount, dossier_code, fee_code, description,
+                order_info, created_at, expires_at, updated_at)
+            VALUES (@id, @reference, @client, @key, 'vietqr', 'pending', 10000, 'd', 'f', 'x', 'x', @at, @at, @at)
+            """,
+            new { id, reference, client, key, at });
 }

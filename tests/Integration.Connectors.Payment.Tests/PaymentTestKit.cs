@@ -110,6 +110,7 @@ internal static class PaymentTestKit
         string transactionNo = "14123456",
         string bankCode = "NCB",
         string payDate = "20261125101200",
+        string tmnCode = "DEVTMN01",
         Func<string, string>? alterHash = null,
         Action<Dictionary<string, string>>? afterSigning = null)
     {
@@ -122,7 +123,7 @@ internal static class PaymentTestKit
             ["vnp_OrderInfo"] = "Thanh toan le phi",
             ["vnp_PayDate"] = payDate,
             ["vnp_ResponseCode"] = responseCode,
-            ["vnp_TmnCode"] = "DEVTMN01",
+            ["vnp_TmnCode"] = tmnCode,
             ["vnp_TransactionNo"] = transactionNo,
             ["vnp_TransactionStatus"] = transactionStatus,
             ["vnp_TxnRef"] = txnRef,
@@ -138,6 +139,13 @@ internal static class PaymentTestKit
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"IPN answered {(int)response.StatusCode}: {text}");
         return JsonNode.Parse(text)!.AsObject();
+    }
+
+    /// <summary>The operators' list of flagged money (bank notices and VNPAY IPNs), newest first.</summary>
+    public static async Task<JsonArray> FlaggedAsync(GatewayFactory factory)
+    {
+        using var ops = factory.CreateClient(GatewayFactory.OpsKey);
+        return JsonNode.Parse(await ops.GetStringAsync("/api/v1/payments/bank-notices/flagged"))!.AsArray();
     }
 
     public static string BankSignature(string timestamp, string body) =>
@@ -256,7 +264,7 @@ internal static class PaymentTestKit
             ExpiresAt = (createdAt + lifetime).ToUnixTimeMilliseconds(),
             UpdatedAt = now,
         };
-        Assert.True(await store.TryCompleteCreationAsync(row, owner, 201, "{}", default));
+        Assert.Equal(CreationOutcome.Completed, await store.TryCompleteCreationAsync(row, owner, 201, "{}", default));
         return row;
     }
 

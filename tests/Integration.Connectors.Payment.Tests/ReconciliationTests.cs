@@ -6,21 +6,22 @@ using Quartz;
 
 namespace Integration.Connectors.Payment.Tests;
 
-public sealed class ReconciliationTests
+/// <summary>The reconciliation job (querydr, expiry) end to end, on SQLite and on PostgreSQL.</summary>
+public abstract class ReconciliationTests(bool postgres) : BothStores(postgres)
 {
+    public sealed class Sqlite() : ReconciliationTests(postgres: false);
+
+    public sealed class Postgres() : ReconciliationTests(postgres: true);
+
     private const long Amount = 180_000;
     private const string NeverDuringTests = "0 0 0 1 1 ? 2099";
 
-    private static async Task<(GatewayFactory Factory, ManualTimeProvider Time, HttpClient Client)> StartAsync()
+    private async Task<(GatewayFactory Factory, ManualTimeProvider Time, HttpClient Client)> StartAsync()
     {
         await GatewayFactory.WireMock.ResetAsync();
         var time = new ManualTimeProvider();
         // The job's own schedule would fire during a test and race the runs the test makes itself.
-        var factory = new GatewayFactory(new GatewayFactoryOptions
-        {
-            Time = time,
-            Settings = { ["Connectors:Payment:Reconciliation:Schedule"] = NeverDuringTests },
-        });
+        var factory = Gateway(time, new Dictionary<string, string?> { ["Connectors:Payment:Reconciliation:Schedule"] = NeverDuringTests });
         return (factory, time, factory.CreateClient(GatewayFactory.DeskKey));
     }
 
@@ -178,8 +179,28 @@ public sealed class ReconciliationTests
         Assert.Equal("expired", (await PaymentTestKit.GetPaymentAsync(client, young.Str("paymentId")!)).Str("status"));
         Assert.Equal("pending", (await PaymentTestKit.GetPaymentAsync(client, younger.Str("paymentId")!)).Str("status"));
         using var late = await PaymentTestKit.SendBankNoticeAsync(bank, PaymentTestKit.BankNoticeJson("FT-LATE", 50_000, young.Str("reference")!), time.GetUtcNow());
-        Assert.Equal("not_pending", (await PaymentTestKit.ProblemAsync(late)).Str("outcome"));
+        Assert.Equal("payment_expired", (await PaymentTestKit.ProblemAsync(late)).Str("outcome"));
         Assert.Equal("expired", (await PaymentTestKit.GetPaymentAsync(client, young.Str("paymentId")!)).Str("status"));
+    }
+
+    [Fact]
+    public async Task Run_VnpayExpired_ThenAPaidIpn_02MoneyFlaggedForAnOperatorPaymentStaysExpired()
+    {
+        var (factory, time, client) = await StartAsync();
+        using var _ = factory;
+        using var __ = client;
+        using var vnpay = factory.CreateClient((string?)null);
+        var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
+        time.Advance(TimeSpan.FromMinutes(16)); // the mocks' catch-all answers 91 (not found): expired
+        Assert.Equal(1, (await RunAsync(factory)).Expired);
+
+        var answer = await PaymentTestKit.SendIpnAsync(vnpay, PaymentTestKit.IpnQuery(payment.Str("reference")!, Amount, transactionNo: "14330002"));
+
+        Assert.Equal("02", answer.Str("RspCode"));
+        Assert.Equal("expired", (await PaymentTestKit.GetPaymentAsync(client, payment.Str("paymentId")!)).Str("status"));
+        var flagged = Assert.Single(await PaymentTestKit.FlaggedAsync(factory))!;
+        Assert.Equal(("vnpay:14330002", "vnpay_ipn", "payment_expired"), (flagged.Str("transactionId"), flagged.Str("source"), flagged.Str("outcome")));
+        Assert.Equal(payment.Str("paymentId"), flagged.Str("paymentId"));
     }
 
     [Fact]

@@ -6,14 +6,19 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Integration.Connectors.Payment.Tests;
 
-public sealed class VnpayIpnTests
+/// <summary>VNPAY's IPN and return URL end to end, on SQLite and on PostgreSQL.</summary>
+public abstract class VnpayIpnTests(bool postgres) : BothStores(postgres)
 {
+    public sealed class Sqlite() : VnpayIpnTests(postgres: false);
+
+    public sealed class Postgres() : VnpayIpnTests(postgres: true);
+
     private const long Amount = 180_000;
 
     [Fact]
     public async Task Ipn_BadSignature_97AndPaymentUnchanged()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var vnpay = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
@@ -30,7 +35,7 @@ public sealed class VnpayIpnTests
     [Fact]
     public async Task Ipn_UnknownTxnRef_01()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var vnpay = factory.CreateClient((string?)null);
 
         var answer = await PaymentTestKit.SendIpnAsync(vnpay, PaymentTestKit.IpnQuery("GW0000000000ZZ", Amount));
@@ -40,9 +45,26 @@ public sealed class VnpayIpnTests
     }
 
     [Fact]
+    public async Task Ipn_OtherTerminalsTmnCode_01AndPaymentUnchanged()
+    {
+        using var factory = Gateway();
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+        using var vnpay = factory.CreateClient((string?)null);
+        var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
+
+        // Signed with the right secret, but for another terminal.
+        var answer = await PaymentTestKit.SendIpnAsync(vnpay, PaymentTestKit.IpnQuery(payment.Str("reference")!, Amount, tmnCode: "OTHERTMN"));
+
+        Assert.Equal("01", answer.Str("RspCode"));
+        Assert.Equal("Order not found", answer.Str("Message"));
+        Assert.Equal("pending", (await PaymentTestKit.GetPaymentAsync(client, payment.Str("paymentId")!)).Str("status"));
+        Assert.Contains(factory.Logs.Lines, l => l.Contains("vnp_TmnCode is not this gateway's terminal", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Ipn_WrongAmount_04AndPaymentUnchanged()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var vnpay = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
@@ -57,7 +79,7 @@ public sealed class VnpayIpnTests
     [Fact]
     public async Task Ipn_Paid_00AndStatusShowsTransactionBankPaidTimeAndEvents()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var vnpay = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
@@ -81,7 +103,7 @@ public sealed class VnpayIpnTests
     [Fact]
     public async Task Ipn_Repeated_02AndNothingChanges()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var vnpay = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
@@ -97,12 +119,34 @@ public sealed class VnpayIpnTests
         Assert.Equal("02", failedLater.Str("RspCode"));
         var after = await PaymentTestKit.GetPaymentAsync(client, payment.Str("paymentId")!);
         Assert.Equal(before.ToJsonString(), after.ToJsonString());
+        Assert.Empty(await PaymentTestKit.FlaggedAsync(factory)); // VNPAY repeating the transaction that paid is no money to look at
+    }
+
+    [Fact]
+    public async Task Ipn_PaidAfterThePaymentFailed_02MoneyFlaggedOnceForAnOperatorPaymentStaysFailed()
+    {
+        using var factory = Gateway();
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+        using var vnpay = factory.CreateClient((string?)null);
+        var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
+        var reference = payment.Str("reference")!;
+        Assert.Equal("00", (await PaymentTestKit.SendIpnAsync(vnpay, PaymentTestKit.IpnQuery(reference, Amount, responseCode: "24", transactionStatus: "02", transactionNo: "0"))).Str("RspCode"));
+
+        var paid = await PaymentTestKit.SendIpnAsync(vnpay, PaymentTestKit.IpnQuery(reference, Amount, transactionNo: "14330001"));
+        var repeated = await PaymentTestKit.SendIpnAsync(vnpay, PaymentTestKit.IpnQuery(reference, Amount, transactionNo: "14330001"));
+
+        Assert.Equal(("02", "02"), (paid.Str("RspCode"), repeated.Str("RspCode")));
+        Assert.Equal("failed", (await PaymentTestKit.GetPaymentAsync(client, payment.Str("paymentId")!)).Str("status"));
+        var flagged = Assert.Single(await PaymentTestKit.FlaggedAsync(factory))!;
+        Assert.Equal(("vnpay:14330001", "vnpay_ipn", "payment_failed"), (flagged.Str("transactionId"), flagged.Str("source"), flagged.Str("outcome")));
+        Assert.Equal((Amount, Amount), (flagged["amount"]!.GetValue<long>(), flagged["expectedAmount"]!.GetValue<long>()));
+        Assert.Equal((payment.Str("paymentId"), reference), (flagged.Str("paymentId"), flagged.Str("reference")));
     }
 
     [Fact]
     public async Task Ipn_PayerCancelled_00AndPaymentFailedWithCode()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var vnpay = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
@@ -122,7 +166,7 @@ public sealed class VnpayIpnTests
     [Fact]
     public async Task Ipn_VietQrPaymentsReference_01()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var vnpay = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VietQrBody(50_000));
@@ -136,7 +180,7 @@ public sealed class VnpayIpnTests
     [Fact]
     public async Task VerifyReturn_SignedReturnUrl_SaysWhatVnpaySaidWithoutChangingThePayment()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
 
@@ -153,7 +197,7 @@ public sealed class VnpayIpnTests
     [Fact]
     public async Task VerifyReturn_TamperedReturnUrl_400InvalidSignature()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
 
@@ -167,7 +211,7 @@ public sealed class VnpayIpnTests
     [Fact]
     public async Task Ipn_StoreFails_99UnknownError()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var vnpay = factory.CreateClient((string?)null);
         var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));

@@ -7,13 +7,17 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Integration.Gateway.Tests;
 
-/// <summary>The operators' API: connector list, isolate / close (shared through the store, audited), unknown names.</summary>
-public sealed class ConnectorOperationsTests
+/// <summary>The operators' API: connector list, isolate / close (shared through the store, audited), unknown names; on SQLite and on PostgreSQL.</summary>
+public abstract class ConnectorOperationsTests(bool postgres) : BothStores(postgres)
 {
+    public sealed class Sqlite() : ConnectorOperationsTests(postgres: false);
+
+    public sealed class Postgres() : ConnectorOperationsTests(postgres: true);
+
     [Fact]
     public async Task Isolate_UnknownConnector_Is404Problem()
     {
-        using var factory = new GatewayFactory();
+        using var factory = Gateway();
         using var client = factory.CreateClient(GatewayFactory.OpsKey);
 
         using var response = await client.PostAsync("/api/v1/connectors/NoSuchThing/isolate", null);
@@ -24,7 +28,7 @@ public sealed class ConnectorOperationsTests
     [Fact]
     public async Task Isolate_ByOneInstance_IsAppliedByAnotherSharingTheStore_AndAudited()
     {
-        var db = await Integration.Testing.Servers.TestServers.Postgres.CreateDatabaseAsync();
+        var db = await SharedStoreAsync();
         var settings = new Dictionary<string, string?> { ["Gateway:Controls:SyncInterval"] = "00:00:00.200" };
         using var first = new GatewayFactory(new GatewayFactoryOptions { StoreConnectionString = db, Settings = settings });
         using var second = new GatewayFactory(new GatewayFactoryOptions { StoreConnectionString = db, Settings = settings });

@@ -78,4 +78,31 @@ internal static class PaymentMigrations
         );
         CREATE INDEX ix_bank_notices_flagged ON bank_notices (flagged, received_at);
         """);
+
+    /// <summary>
+    /// One payment per (client, Idempotency-Key), enforced by the store and not only by the idempotency records
+    /// (which are deleted after their retention). Databases from before may hold a later payment made with a key
+    /// whose record had been deleted: the oldest keeps the key, later ones get <c>#</c> and their id appended.
+    /// </summary>
+    public static readonly StoreMigration UniqueIdempotencyKey = new(
+        "3002-payment-unique-idempotency-key",
+        """
+        UPDATE payments SET idempotency_key = idempotency_key || '#' || id
+        WHERE EXISTS (
+            SELECT 1 FROM payments o
+            WHERE o.client = payments.client AND o.idempotency_key = payments.idempotency_key
+              AND (o.created_at < payments.created_at OR (o.created_at = payments.created_at AND o.id < payments.id)));
+        DROP INDEX ix_payments_client_key;
+        CREATE UNIQUE INDEX ux_payments_client_key ON payments (client, idempotency_key);
+        """);
+
+    /// <summary>
+    /// Money reported by VNPAY's IPN for a payment that can no longer take it (expired, failed, paid by another
+    /// transaction) is kept for an operator in <c>bank_notices</c> too; <c>source</c> says who reported it.
+    /// </summary>
+    public static readonly StoreMigration MoneyReportSource = new(
+        "3003-payment-money-report-source",
+        """
+        ALTER TABLE bank_notices ADD COLUMN source TEXT NOT NULL DEFAULT 'bank_notice';
+        """);
 }

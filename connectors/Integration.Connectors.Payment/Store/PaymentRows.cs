@@ -120,8 +120,11 @@ internal sealed class BankNoticeRow
         """
         transaction_id AS TransactionId, received_at AS ReceivedAt, bank_bin AS BankBin, account_number AS AccountNumber,
         amount AS Amount, content AS Content, transferred_at AS TransferredAt, reference AS Reference, payment_id AS PaymentId,
-        expected_amount AS ExpectedAmount, outcome AS Outcome, flagged AS Flagged
+        expected_amount AS ExpectedAmount, outcome AS Outcome, flagged AS Flagged, source AS Source
         """;
+
+    public const string BankNotice = "bank_notice";
+    public const string VnpayIpn = "vnpay_ipn";
 
     public string TransactionId { get; set; } = "";
 
@@ -147,6 +150,22 @@ internal sealed class BankNoticeRow
 
     /// <summary>1 when an operator must look at it (0/1: every integer column is a BIGINT).</summary>
     public long Flagged { get; set; }
+
+    /// <summary>Who reported the money: <see cref="BankNotice"/> (the collecting bank) or <see cref="VnpayIpn"/>.</summary>
+    public string Source { get; set; } = BankNotice;
+}
+
+/// <summary>What <c>PaymentStore.TryCompleteCreationAsync</c> did.</summary>
+internal enum CreationOutcome
+{
+    /// <summary>The payment, its event and the completed idempotency record are written.</summary>
+    Completed,
+
+    /// <summary>Another request took the key over (this one's lease ran out): nothing written.</summary>
+    ClaimLost,
+
+    /// <summary>A payment already holds this (client, key), made before its idempotency record was deleted: nothing written.</summary>
+    KeyHoldsAnOlderPayment,
 }
 
 /// <summary>How a settled payment changes, applied only while it is still pending.</summary>

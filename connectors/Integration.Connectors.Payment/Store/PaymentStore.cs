@@ -72,10 +72,11 @@ internal sealed class PaymentStore(GatewayStore store)
 
     /// <summary>
     /// Writes the payment, its first event and the completed idempotency record (with the answer) in one
-    /// transaction, only while <paramref name="owner"/> still holds the key. A crash before the commit
-    /// leaves no payment; after it, the key finds the payment again. False when the claim was lost.
+    /// transaction, only while <paramref name="owner"/> still holds the key and no payment holds the same
+    /// (client, key) (the unique index; the record of an older one may have been deleted after its retention). A
+    /// crash before the commit leaves no payment; after it, the key finds the payment again.
     /// </summary>
-    public async Task<bool> TryCompleteCreationAsync(PaymentRow payment, string owner, int responseStatus, string responseBody, CancellationToken ct)
+    public async Task<CreationOutcome> TryCompleteCreationAsync(PaymentRow payment, string owner, int responseStatus, string responseBody, CancellationToken ct)
     {
         await using var connection = await store.OpenAsync(ct);
         await using var tx = await store.BeginWriteAsync(connection, ct);
@@ -103,10 +104,10 @@ internal sealed class PaymentStore(GatewayStore store)
         if (completed != 1)
         {
             await tx.RollbackAsync(ct);
-            return false;
+            return CreationOutcome.ClaimLost;
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(
+        var inserted = await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO payments (id, reference, client, idempotency_key, method, status, amount, dossier_code, fee_code, description,
                 order_info, payer_name, payer_phone, payer_email, return_url, redirect_url, qr_payload, provider_create_date,
@@ -114,13 +115,20 @@ internal sealed class PaymentStore(GatewayStore store)
             VALUES (@Id, @Reference, @Client, @IdempotencyKey, @Method, @Status, @Amount, @DossierCode, @FeeCode, @Description,
                 @OrderInfo, @PayerName, @PayerPhone, @PayerEmail, @ReturnUrl, @RedirectUrl, @QrPayload, @ProviderCreateDate,
                 @CreatedAt, @ExpiresAt, @UpdatedAt, @PaidAt, @ProviderTransactionNo, @BankCode, @FailureCode)
+            ON CONFLICT (client, idempotency_key) DO NOTHING
             """,
             payment,
             tx,
             cancellationToken: ct));
+        if (inserted != 1)
+        {
+            await tx.RollbackAsync(ct);
+            return CreationOutcome.KeyHoldsAnOlderPayment;
+        }
+
         await InsertEventAsync(connection, tx, payment.Id, payment.CreatedAt, null, payment.Status, "created", null, ct);
         await tx.CommitAsync(ct);
-        return true;
+        return CreationOutcome.Completed;
     }
 
     /// <summary>Deletes idempotency records created before <paramref name="cutoff"/> (Unix ms); newer ones stay.</summary>
@@ -219,13 +227,7 @@ internal sealed class PaymentStore(GatewayStore store)
         await using var connection = await store.OpenAsync(ct);
         await using var tx = await store.BeginWriteAsync(connection, ct);
         var inserted = await connection.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO bank_notices (transaction_id, received_at, bank_bin, account_number, amount, content, transferred_at,
-                reference, payment_id, expected_amount, outcome, flagged)
-            VALUES (@TransactionId, @ReceivedAt, @BankBin, @AccountNumber, @Amount, @Content, @TransferredAt,
-                @Reference, @PaymentId, @ExpectedAmount, @Outcome, @Flagged)
-            ON CONFLICT (transaction_id) DO NOTHING
-            """,
+            InsertNotice,
             notice,
             tx,
             cancellationToken: ct));
@@ -241,8 +243,8 @@ internal sealed class PaymentStore(GatewayStore store)
         if (references.Count > 0)
         {
             payment = await connection.QueryFirstOrDefaultAsync<PaymentRow>(new CommandDefinition(
-                $"SELECT {PaymentRow.Columns} FROM payments WHERE reference IN @references ORDER BY created_at",
-                new { references },
+                $"SELECT {PaymentRow.Columns} FROM payments WHERE {store.AnyOf("reference", "references")} ORDER BY created_at",
+                new { references = references.ToArray() },
                 tx,
                 cancellationToken: ct));
         }
@@ -272,6 +274,16 @@ internal sealed class PaymentStore(GatewayStore store)
         return (notice, false);
     }
 
+    /// <summary>
+    /// Keeps money that another source reported (VNPAY's IPN for a payment that can no longer take it) for an
+    /// operator, once per transaction id: false when that transaction was already recorded.
+    /// </summary>
+    public async Task<bool> RecordMoneyReportAsync(BankNoticeRow report, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(InsertNotice, report, cancellationToken: ct)) == 1;
+    }
+
     public async Task<IReadOnlyList<BankNoticeRow>> ListFlaggedNoticesAsync(int limit, CancellationToken ct)
     {
         await using var connection = await store.OpenAsync(ct);
@@ -281,6 +293,15 @@ internal sealed class PaymentStore(GatewayStore store)
             cancellationToken: ct));
         return rows.AsList();
     }
+
+    private const string InsertNotice =
+        """
+        INSERT INTO bank_notices (transaction_id, received_at, bank_bin, account_number, amount, content, transferred_at,
+            reference, payment_id, expected_amount, outcome, flagged, source)
+        VALUES (@TransactionId, @ReceivedAt, @BankBin, @AccountNumber, @Amount, @Content, @TransferredAt,
+            @Reference, @PaymentId, @ExpectedAmount, @Outcome, @Flagged, @Source)
+        ON CONFLICT (transaction_id) DO NOTHING
+        """;
 
     private static async Task<bool> SettleAsync(DbConnection connection, DbTransaction tx, string paymentId, PaymentSettlement s, long now, CancellationToken ct)
     {

@@ -362,8 +362,7 @@ public sealed class OutboxStore(GatewayStore store, TimeProvider time, IOptions<
         return new OutboxChange(await GetAsync(id, cancellationToken), false);
     }
 
-    /// <summary>Dapper expands a list into <c>IN (@p1, @p2)</c>; Npgsql takes the array as one parameter instead.</summary>
-    private string TopicIn(string column) => store.Dialect == StoreDialect.Postgres ? $"{column} = ANY(@topics)" : $"{column} IN @topics";
+    private string TopicIn(string column) => store.AnyOf(column, "topics");
 
     private static string Truncate(string error) => error.Length <= MaxErrorLength ? error : error[..MaxErrorLength];
 

@@ -50,6 +50,14 @@ public sealed class GatewayStore : IDisposable
     public StoreDialect Dialect { get; }
 
     /// <summary>
+    /// <c>column</c> equal to one of the values of the list parameter <c>@parameter</c>. Dapper expands a list into
+    /// <c>IN (@p1, @p2)</c> for SQLite, but hands Npgsql the whole array as one parameter, where <c>IN @p</c> is a
+    /// syntax error (42601): PostgreSQL needs <c>= ANY(@p)</c>. Pass the values as an array.
+    /// </summary>
+    public string AnyOf(string column, string parameter) =>
+        Dialect == StoreDialect.Postgres ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
+
+    /// <summary>
     /// Taken by the in-process batch writers around each SQLite write transaction. SQLite has one
     /// writer at a time and its busy handler waits in millisecond sleeps: two writers racing for the
     /// lock (audit and monitoring rows) dropped throughput to about a thousand rows a second;

@@ -18,7 +18,7 @@ internal static class PortalEndpoints
         {
             var accepted = await national.SubmitStatusAsync(dossierCode, request, ct);
             return TypedResults.Accepted($"/api/v1/portal/dossiers/{Uri.EscapeDataString(dossierCode)}/sync", accepted);
-        });
+        }).ProducesProblem(StatusCodes.Status409Conflict);
 
         portal.MapGet("/dossiers/{dossierCode}/sync", async (string dossierCode, INationalPortal national, CancellationToken ct) =>
             TypedResults.Ok(await national.GetSyncAsync(dossierCode, ct)));
