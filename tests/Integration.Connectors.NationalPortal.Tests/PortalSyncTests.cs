@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -18,7 +19,7 @@ public sealed class PortalSyncTests
     public async Task PutStatus_PortalUp_DeliversAtOnceAsANewDossier()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 
@@ -48,7 +49,7 @@ public sealed class PortalSyncTests
     public async Task Backlog_PortalDownForAWhileThenBack_DrainsInVersionOrderPerDossierExactlyOnce()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var ops = factory.CreateClient(GatewayFactory.OpsKey);
@@ -98,10 +99,10 @@ public sealed class PortalSyncTests
             ? await Integration.Testing.Servers.TestServers.Postgres.CreateDatabaseAsync()
             : $"Data Source={Path.Combine(Path.GetTempPath(), "gateway-tests", "restart-" + Guid.NewGuid().ToString("N") + ".db")}";
         Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "gateway-tests"));
-        var start = new ManualTimeProvider().GetUtcNow();
+        var start = TestClock.Start;
 
         await SetOutageAsync("reset");
-        using (var before = Create(new ManualTimeProvider(start), storeConnectionString: store))
+        using (var before = Create(new FakeTimeProvider(start), storeConnectionString: store))
         {
             using var client = before.CreateClient(GatewayFactory.DeskKey);
             for (var v = 1; v <= 3; v++)
@@ -116,7 +117,7 @@ public sealed class PortalSyncTests
         await SetOutageAsync("Started");
         await GatewayFactory.WireMock.ResetRequestsAsync();
         // The new instance starts after the retry time: its first poll sends the backlog.
-        using var after = Create(new ManualTimeProvider(start.AddMinutes(5)), storeConnectionString: store);
+        using var after = Create(new FakeTimeProvider(start.AddMinutes(5)), storeConnectionString: store);
         using var restarted = after.CreateClient(GatewayFactory.DeskKey);
         await Eventually.TrueAsync(() => AllAsync(restarted, "delivered", A, B), "backlog delivered after the restart");
 
@@ -130,7 +131,7 @@ public sealed class PortalSyncTests
     public async Task Backlog_SessionExpiresMidBacklog_LogsInOnceAgainAndLosesNothing()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var now = time.GetUtcNow();
@@ -180,7 +181,7 @@ public sealed class PortalSyncTests
     public async Task PermanentError_GoesDeadWithThePortalsMessage_BlocksLaterVersionsUntilRequeuedOrSkipped()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var ops = factory.CreateClient(GatewayFactory.OpsKey);
@@ -227,7 +228,7 @@ public sealed class PortalSyncTests
     public async Task Requeue_NotDeadUnknownOrWithoutOpsScope_IsRefused()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var ops = factory.CreateClient(GatewayFactory.OpsKey);
@@ -251,7 +252,7 @@ public sealed class PortalSyncTests
     public async Task PutStatus_SameVersionTwice_QueuesAndDeliversItOnce()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var change = Change(1, 2, time.GetUtcNow());
@@ -274,7 +275,7 @@ public sealed class PortalSyncTests
     public async Task PutStatus_PortalAnswers97_CountsAsDelivered()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         const string code = "000.21.09.H99-TRUNG-0003";
@@ -290,7 +291,7 @@ public sealed class PortalSyncTests
     public async Task PutStatus_SessionExpiredAtTheFirstCall_LogsInAgainOnceAndDelivers()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         const string code = "000.21.09.H99-HETPHIEN-0004";
@@ -309,7 +310,7 @@ public sealed class PortalSyncTests
     public async Task PutStatus_WithHandler_SendsTheDossierThenTheProgressStep()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var change = Change(1, 4, time.GetUtcNow());
@@ -330,7 +331,7 @@ public sealed class PortalSyncTests
     public async Task PutStatus_PhoneNumber_ReachesThePortalButNoLogOrAnswer()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var change = Change(1, 2, time.GetUtcNow());
@@ -349,7 +350,7 @@ public sealed class PortalSyncTests
     public async Task GetSync_OpenDossierPastItsDueDate_IsOverdueUntilProcessed()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var now = time.GetUtcNow();
@@ -375,7 +376,7 @@ public sealed class PortalSyncTests
     public async Task PutStatus_InvalidFields_Answers400WithCodesAndQueuesNothing()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var change = Change(1, 2, time.GetUtcNow());
@@ -410,7 +411,7 @@ public sealed class PortalSyncTests
     public async Task PutStatus_BadDossierCode_Answers400(string dossierCode)
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 
@@ -426,7 +427,7 @@ public sealed class PortalSyncTests
     public async Task PortalRoutes_WithoutPortalScope_AreForbidden()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var identityOnly = factory.CreateClient(GatewayFactory.IdentityOnlyKey);
         using var anonymous = factory.CreateClient((string?)null);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using Integration.Testing;
 
@@ -10,7 +11,7 @@ public sealed class BankNoticeTests
     [Fact]
     public async Task Notice_Matching_200PaidWithTransactionAndTime()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
@@ -35,7 +36,7 @@ public sealed class BankNoticeTests
     [Fact]
     public async Task Notice_BadSignature_401AndNothingRecorded()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
@@ -61,7 +62,7 @@ public sealed class BankNoticeTests
     [InlineData(301)]
     public async Task Notice_TimestampOutsideFiveMinutes_401Stale(int secondsAway)
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
@@ -78,7 +79,7 @@ public sealed class BankNoticeTests
     [Fact]
     public async Task Notice_FourMinutesOld_Accepted()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
@@ -93,7 +94,7 @@ public sealed class BankNoticeTests
     [Fact]
     public async Task Notice_DuplicateTransactionId_AcknowledgedWithoutEffect()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
@@ -118,7 +119,7 @@ public sealed class BankNoticeTests
     [Fact]
     public async Task Notice_WrongAmount_RecordedFlaggedForOperatorNeverPaid()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
@@ -150,7 +151,7 @@ public sealed class BankNoticeTests
     [Fact]
     public async Task Notice_NoReferenceInContent_RecordedAsUnmatchedAndFlagged()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
         using var bank = factory.CreateClient((string?)null);
         using var ops = factory.CreateClient(GatewayFactory.OpsKey);
@@ -166,7 +167,7 @@ public sealed class BankNoticeTests
     [Fact]
     public async Task Notice_MalformedBodyWithValidSignature_400()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
         using var bank = factory.CreateClient((string?)null);
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Text.Json.Nodes;
 using Integration.Testing;
@@ -155,7 +156,7 @@ public sealed class IdempotencyTests
     [Fact]
     public async Task Create_FirstHolderStuckPastItsLease_409ThenTakenOverOnceAndTheLateHolderGetsTheSameAnswer()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         var calls = 0;
         var stuck = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var hooks = new PaymentCreationHooks

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Integration.Connectors.Payment.Reconciliation;
 using Integration.Core.Monitoring;
 using Integration.Testing;
@@ -11,10 +12,10 @@ public sealed class ReconciliationTests
     private const long Amount = 180_000;
     private const string NeverDuringTests = "0 0 0 1 1 ? 2099";
 
-    private static async Task<(GatewayFactory Factory, ManualTimeProvider Time, HttpClient Client)> StartAsync()
+    private static async Task<(GatewayFactory Factory, FakeTimeProvider Time, HttpClient Client)> StartAsync()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         // The job's own schedule would fire during a test and race the runs the test makes itself.
         var factory = new GatewayFactory(new GatewayFactoryOptions
         {

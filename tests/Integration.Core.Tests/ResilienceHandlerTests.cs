@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using Integration.Core.Http;
 using Integration.Core.Monitoring;
@@ -130,7 +131,7 @@ public sealed class ResilienceHandlerTests : IAsyncLifetime
     [Fact]
     public async Task Send_FailingUpstream_OpensCircuitThenHalfOpensAndClosesOnSuccess()
     {
-        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var failing = await WireMock.AddMappingAsync(new { request = new { method = "GET", urlPath = "/core-test/flaky" }, response = new { status = 500 } });
         await using var host = await CoreHost.StartAsync(new Dictionary<string, string?>
         {
