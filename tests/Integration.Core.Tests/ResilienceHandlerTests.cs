@@ -199,6 +199,23 @@ public sealed class ResilienceHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Probe_WhileIsolated_IsSentOnceOutsideRetryAndBreakerAndNotCounted()
+    {
+        await StubAsync("GET", "probe", new { status = 503 });
+        await using var host = await CoreHost.StartAsync();
+        var connector = host.Get<ConnectorHealthRegistry>().Connector("Test");
+        await connector.IsolateAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "probe").MarkAsProbe();
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(1, await WireMock.CountRequestsAsync("GET", "/core-test/probe"));
+        var figures = connector.Upstream("wiremock").Snapshot(TimeSpan.FromMinutes(5));
+        Assert.Equal((0L, 0L, CircuitStatus.Isolated), (figures.Requests, figures.Retries, figures.Circuit));
+    }
+
+    [Fact]
     public async Task Send_ConnectionRefused_IsUpstreamUnavailable()
     {
         await using var host = await CoreHost.StartAsync();
