@@ -3,6 +3,7 @@ using Integration.Connectors.Identity.Lgsp;
 using Integration.Connectors.Identity.VneId;
 using Integration.Core.Http;
 using Integration.Core.Monitoring;
+using Integration.Core.Resilience;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,7 @@ public static class IdentityServiceCollectionExtensions
     {
         services.AddOptions<IdentityOptions>().Bind(section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidator>();
-        services.AddConnectorResilience(Connector, section);
+        services.AddConnectorResilience(Connector, section, ConnectorResilienceOptions.Interactive());
 
         services.AddUpstreamHttpClient<LgspTokenClient>(Connector, LgspTokenClient.Upstream, sp => Options(sp).Lgsp.BaseUrl);
         services.AddUpstreamHttpClient<C06Client>(Connector, C06Client.Upstream, sp => Options(sp).C06.BaseUrl)

@@ -2,6 +2,7 @@ using Integration.Connectors.Telco.Carriers;
 using Integration.Connectors.Telco.Portability;
 using Integration.Core.Http;
 using Integration.Core.Monitoring;
+using Integration.Core.Resilience;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -23,7 +24,7 @@ public static class TelcoServiceCollectionExtensions
         const string connector = SubscriberOwnershipChecker.Connector;
         services.AddOptions<TelcoOptions>().Bind(section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelcoOptions>, TelcoOptionsValidator>());
-        services.AddConnectorResilience(connector, section);
+        services.AddConnectorResilience(connector, section, ConnectorResilienceOptions.Interactive());
 
         services.AddUpstreamHttpClient<MnpClient>(connector, MnpClient.Upstream, sp => Options(sp).Mnp.BaseUrl!);
         services.AddUpstreamHttpClient<ViettelClient>(connector, ViettelClient.Upstream, sp => Options(sp).Viettel.BaseUrl!);

@@ -60,7 +60,6 @@ public static class CoreServiceCollectionExtensions
 
             return registry;
         });
-        services.TryAddSingleton<UpstreamPipelines>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConnectorResilienceOptions>, ConnectorResilienceOptionsValidator>());
 
         services.TryAddSingleton<AuditLog>();

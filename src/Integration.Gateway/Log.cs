@@ -12,8 +12,8 @@ internal static partial class Log
     [LoggerMessage(2101, LogLevel.Warning, "Probe of {Connector}/{Upstream} failed: {Error}")]
     public static partial void ProbeFailed(ILogger logger, string connector, string upstream, string error);
 
-    [LoggerMessage(2102, LogLevel.Information, "Exporting metrics over OTLP to {Endpoint}")]
-    public static partial void MetricsExporting(ILogger logger, string endpoint);
+    [LoggerMessage(2102, LogLevel.Information, "Exporting traces and metrics over OTLP to {Endpoint} ({Protocol})")]
+    public static partial void TelemetryExporting(ILogger logger, string endpoint, string protocol);
 
     [LoggerMessage(2103, LogLevel.Warning, "Operator {Operator} set connector {Connector} to {Action}")]
     public static partial void OperatorAction(ILogger logger, string @operator, string connector, string action);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Text.Json.Nodes;
 using Integration.Testing;
@@ -88,7 +89,7 @@ public sealed class CitizenVerifyFailureTests : IAsyncLifetime
     [Fact]
     public async Task Verify_C06DownAfterAnswerExpired_ServesStaleAnswer()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions
         {
             Time = clock,
@@ -123,7 +124,7 @@ public sealed class CitizenVerifyFailureTests : IAsyncLifetime
     [Fact]
     public async Task Verify_CacheTtlOption_AnswerFreshUntilItThenAskedAgain()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions
         {
             Time = clock,

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Text.Json.Nodes;
 using Integration.Connectors.Identity.Lgsp;
@@ -33,7 +34,7 @@ public sealed class LgspTokenTests : IAsyncLifetime
     [Fact]
     public async Task Verify_TokenAboutToExpire_NewTokenFetched()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = clock });
         var client = factory.CreateClient(GatewayFactory.DeskKey);
 

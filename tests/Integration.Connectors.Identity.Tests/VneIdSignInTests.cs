@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -111,7 +112,7 @@ public sealed class VneIdSignInTests : IAsyncLifetime
     [Fact]
     public async Task Ticket_AfterTicketLifetime_404()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = clock });
         var flow = new SignInFlow(factory);
         var ticket = await flow.TicketAsync();
@@ -125,7 +126,7 @@ public sealed class VneIdSignInTests : IAsyncLifetime
     [Fact]
     public async Task Ticket_WithinTicketLifetime_Redeemed()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = clock });
         var flow = new SignInFlow(factory);
         var ticket = await flow.TicketAsync();
@@ -228,7 +229,7 @@ public sealed class VneIdSignInTests : IAsyncLifetime
     [Fact]
     public async Task Callback_AfterSignInLifetime_400()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = clock });
         var flow = new SignInFlow(factory);
         var callback = await SignInFlow.AtProviderAsync(await flow.LoginAsync());

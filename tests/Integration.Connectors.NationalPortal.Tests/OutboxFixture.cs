@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Dapper;
 using Integration.Core.Outbox;
 using Integration.Core.Store;
@@ -13,7 +14,7 @@ internal sealed class OutboxFixture : IDisposable
 {
     private readonly string? _sqliteFile;
 
-    private OutboxFixture(GatewayStore store, OutboxOptions options, ManualTimeProvider time, string? sqliteFile)
+    private OutboxFixture(GatewayStore store, OutboxOptions options, FakeTimeProvider time, string? sqliteFile)
     {
         Db = store;
         Options = options;
@@ -27,7 +28,7 @@ internal sealed class OutboxFixture : IDisposable
 
     public OutboxOptions Options { get; }
 
-    public ManualTimeProvider Time { get; }
+    public FakeTimeProvider Time { get; }
 
     public OutboxSignal Signal { get; }
 
@@ -67,7 +68,7 @@ internal sealed class OutboxFixture : IDisposable
             }
         }
 
-        return new OutboxFixture(store, options ?? new OutboxOptions(), new ManualTimeProvider(), file);
+        return new OutboxFixture(store, options ?? new OutboxOptions(), new FakeTimeProvider(TestClock.Start), file);
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Text.Json.Nodes;
 using Integration.Testing;
@@ -19,7 +20,7 @@ public sealed class PortalAccountStatsTests
     public async Task AccountStats_AfterAPull_ServesTheLatestFiguresWithTheirFetchTime()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time, settings: Localities);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 
@@ -43,7 +44,7 @@ public sealed class PortalAccountStatsTests
     public async Task AccountStats_PortalDownAtTheNextPull_KeepsThePreviousFiguresAndTheirTime()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time, settings: Localities);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         await PortalCatalogueTests.PullAsync(factory, job: "portal-account-stats");

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -22,7 +23,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     public async Task PutStatus_PortalUp_DeliversAtOnceAsANewDossier()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 
@@ -52,7 +53,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     public async Task Backlog_PortalDownForAWhileThenBack_DrainsInVersionOrderPerDossierExactlyOnce()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var ops = factory.CreateClient(GatewayFactory.OpsKey);
@@ -97,10 +98,10 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     {
         await GatewayFactory.WireMock.ResetAsync();
         var store = await SharedStoreAsync();
-        var start = new ManualTimeProvider().GetUtcNow();
+        var start = new FakeTimeProvider(TestClock.Start).GetUtcNow();
 
         await SetOutageAsync("reset");
-        using (var before = Create(new ManualTimeProvider(start), storeConnectionString: store))
+        using (var before = Create(new FakeTimeProvider(start), storeConnectionString: store))
         {
             using var client = before.CreateClient(GatewayFactory.DeskKey);
             for (var v = 1; v <= 3; v++)
@@ -115,7 +116,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
         await SetOutageAsync("Started");
         await GatewayFactory.WireMock.ResetRequestsAsync();
         // The new instance starts after the retry time: its first poll sends the backlog.
-        using var after = Create(new ManualTimeProvider(start.AddMinutes(5)), storeConnectionString: store);
+        using var after = Create(new FakeTimeProvider(start.AddMinutes(5)), storeConnectionString: store);
         using var restarted = after.CreateClient(GatewayFactory.DeskKey);
         await Eventually.TrueAsync(() => AllAsync(restarted, "delivered", A, B), "backlog delivered after the restart");
 
@@ -129,7 +130,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     public async Task Backlog_SessionExpiresMidBacklog_LogsInOnceAgainAndLosesNothing()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var now = time.GetUtcNow();
@@ -179,7 +180,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     public async Task PermanentError_GoesDeadWithThePortalsMessage_BlocksLaterVersionsUntilRequeuedOrSkipped()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var ops = factory.CreateClient(GatewayFactory.OpsKey);
@@ -226,7 +227,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     public async Task Requeue_NotDeadUnknownOrWithoutOpsScope_IsRefused()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var ops = factory.CreateClient(GatewayFactory.OpsKey);
@@ -250,7 +251,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     public async Task PutStatus_SameVersionTwice_QueuesAndDeliversItOnce()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var change = Change(1, 2, time.GetUtcNow());
@@ -273,7 +274,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     public async Task PutStatus_SameVersionWithOtherContent_409VersionConflictAndTheFirstIsKept()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var now = time.GetUtcNow();
@@ -302,7 +303,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     public async Task PutStatus_PortalAnswers97_CountsAsDelivered()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         const string code = "000.21.09.H99-TRUNG-0003";
@@ -318,7 +319,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     public async Task PutStatus_SessionExpiredAtTheFirstCall_LogsInAgainOnceAndDelivers()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         const string code = "000.21.09.H99-HETPHIEN-0004";
@@ -337,7 +338,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     public async Task PutStatus_WithHandler_SendsTheDossierThenTheProgressStep()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var change = Change(1, 4, time.GetUtcNow());
@@ -358,7 +359,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     public async Task PutStatus_PhoneNumber_ReachesThePortalButNoLogOrAnswer()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var change = Change(1, 2, time.GetUtcNow());
@@ -377,7 +378,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     public async Task GetSync_OpenDossierPastItsDueDate_IsOverdueUntilProcessed()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var now = time.GetUtcNow();
@@ -403,7 +404,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     public async Task PutStatus_InvalidFields_Answers400WithCodesAndQueuesNothing()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var change = Change(1, 2, time.GetUtcNow());
@@ -438,7 +439,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     public async Task PutStatus_BadDossierCode_Answers400(string dossierCode)
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 
@@ -454,7 +455,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     public async Task PortalRoutes_WithoutPortalScope_AreForbidden()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time);
         using var identityOnly = factory.CreateClient(GatewayFactory.IdentityOnlyKey);
         using var anonymous = factory.CreateClient((string?)null);
@@ -500,7 +501,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     }
 
     /// <summary>A gateway for these tests (<see cref="PortalTestHost.Create"/>) on this run's store, or on <paramref name="storeConnectionString"/>.</summary>
-    private GatewayFactory Create(ManualTimeProvider? time = null, string? storeConnectionString = null, IDictionary<string, string?>? settings = null) =>
+    private GatewayFactory Create(FakeTimeProvider? time = null, string? storeConnectionString = null, IDictionary<string, string?>? settings = null) =>
         PortalTestHost.Create(time, OnPostgres && storeConnectionString is null, storeConnectionString, settings);
 
     /// <summary>"A1:2 A2:0 B1:1": attempts per version, for the dossiers given (A, B, then any other by position).</summary>

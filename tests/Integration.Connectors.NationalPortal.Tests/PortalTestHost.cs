@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -16,7 +17,7 @@ internal static class PortalTestHost
     /// The Quartz jobs run only when a test triggers them.
     /// </summary>
     public static GatewayFactory Create(
-        ManualTimeProvider? time = null,
+        FakeTimeProvider? time = null,
         bool postgres = false,
         string? storeConnectionString = null,
         IDictionary<string, string?>? settings = null)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using Integration.Testing;
 
@@ -15,7 +16,7 @@ public abstract class BankNoticeTests(bool postgres) : BothStores(postgres)
     [Fact]
     public async Task Notice_Matching_200PaidWithTransactionAndTime()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
@@ -49,7 +50,7 @@ public abstract class BankNoticeTests(bool postgres) : BothStores(postgres)
     [Fact]
     public async Task Notice_PaymentPastItsExpiry_FlaggedForAnOperatorAndPaymentExpiredNeverPaid()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
@@ -71,7 +72,7 @@ public abstract class BankNoticeTests(bool postgres) : BothStores(postgres)
     [Fact]
     public async Task Notice_BadSignature_401AndNothingRecorded()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
@@ -97,7 +98,7 @@ public abstract class BankNoticeTests(bool postgres) : BothStores(postgres)
     [InlineData(301)]
     public async Task Notice_TimestampOutsideFiveMinutes_401Stale(int secondsAway)
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
@@ -114,7 +115,7 @@ public abstract class BankNoticeTests(bool postgres) : BothStores(postgres)
     [Fact]
     public async Task Notice_FourMinutesOld_Accepted()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
@@ -129,7 +130,7 @@ public abstract class BankNoticeTests(bool postgres) : BothStores(postgres)
     [Fact]
     public async Task Notice_DuplicateTransactionId_AcknowledgedWithoutEffect()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
@@ -154,7 +155,7 @@ public abstract class BankNoticeTests(bool postgres) : BothStores(postgres)
     [Fact]
     public async Task Notice_WrongAmount_RecordedFlaggedForOperatorNeverPaid()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Gateway(time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var bank = factory.CreateClient((string?)null);
@@ -186,7 +187,7 @@ public abstract class BankNoticeTests(bool postgres) : BothStores(postgres)
     [Fact]
     public async Task Notice_NoReferenceInContent_RecordedAsUnmatchedAndFlagged()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Gateway(time);
         using var bank = factory.CreateClient((string?)null);
         using var ops = factory.CreateClient(GatewayFactory.OpsKey);
@@ -202,7 +203,7 @@ public abstract class BankNoticeTests(bool postgres) : BothStores(postgres)
     [Fact]
     public async Task Notice_MalformedBodyWithValidSignature_400()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Gateway(time);
         using var bank = factory.CreateClient((string?)null);
 

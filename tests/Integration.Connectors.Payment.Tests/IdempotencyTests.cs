@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Text.Json.Nodes;
 using Integration.Testing;
@@ -175,7 +176,7 @@ public abstract class IdempotencyTests(bool postgres) : BothStores(postgres)
     [Fact]
     public async Task Create_FirstHolderStuckPastItsLease_409ThenTakenOverOnceAndTheLateHolderGetsTheSameAnswer()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         var calls = 0;
         var stuck = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var hooks = new PaymentCreationHooks

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -12,7 +13,7 @@ public sealed class PaymentCreationTests
     [Fact]
     public async Task Create_Vnpay_SignedPayUrlWithAmountTimes100AndVietnamTimes()
     {
-        var time = new ManualTimeProvider(); // 2026-11-25 03:00 UTC = 10:00 in Vietnam
+        var time = new FakeTimeProvider(TestClock.Start); // 2026-11-25 03:00 UTC = 10:00 in Vietnam
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 

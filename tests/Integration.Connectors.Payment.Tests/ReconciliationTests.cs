@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Integration.Connectors.Payment.Reconciliation;
 using Integration.Core.Monitoring;
 using Integration.Testing;
@@ -16,10 +17,10 @@ public abstract class ReconciliationTests(bool postgres) : BothStores(postgres)
     private const long Amount = 180_000;
     private const string NeverDuringTests = "0 0 0 1 1 ? 2099";
 
-    private async Task<(GatewayFactory Factory, ManualTimeProvider Time, HttpClient Client)> StartAsync()
+    private async Task<(GatewayFactory Factory, FakeTimeProvider Time, HttpClient Client)> StartAsync()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         // The job's own schedule would fire during a test and race the runs the test makes itself.
         var factory = Gateway(time, new Dictionary<string, string?> { ["Connectors:Payment:Reconciliation:Schedule"] = NeverDuringTests });
         return (factory, time, factory.CreateClient(GatewayFactory.DeskKey));

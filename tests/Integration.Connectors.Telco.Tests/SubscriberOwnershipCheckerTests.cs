@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Text.Json.Nodes;
 using Integration.Core.Audit;
@@ -245,7 +246,7 @@ public sealed class SubscriberOwnershipCheckerTests
     public async Task CheckSubscriber_AfterTheCacheTtl_AsksAgain()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions
         {
             Time = time,

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using Integration.Testing;
 
@@ -84,7 +85,7 @@ public sealed class VnptClientTests
     public async Task CheckSubscriber_TokenCloseToExpiry_IsRenewedBeforeUse()
     {
         await GatewayFactory.WireMock.ResetAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = time });
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Serialization;
@@ -60,7 +61,7 @@ public sealed class ConnectorCacheTests : IAsyncLifetime
     [Fact]
     public async Task GetOrFetch_WithinTtl_IsServedFromCache_AfterTtl_FetchesAgain()
     {
-        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = await CoreHost.StartAsync(time: time);
         var cache = host.Get<ConnectorCache>();
         var calls = 0;
@@ -80,7 +81,7 @@ public sealed class ConnectorCacheTests : IAsyncLifetime
     [Fact]
     public async Task GetOrFetch_UpstreamFailsAfterTtl_ServesLastGoodValueMarkedStale()
     {
-        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = await CoreHost.StartAsync(time: time);
         var cache = host.Get<ConnectorCache>();
         await cache.GetOrFetchAsync(Policy, IdNumber, _ => Task.FromResult(new CitizenAnswer(IdNumber, FullName, "match")), CacheTestJson.Default.CitizenAnswer, default);
@@ -98,7 +99,7 @@ public sealed class ConnectorCacheTests : IAsyncLifetime
     [Fact]
     public async Task GetOrFetch_PermanentUpstreamError_IsNotHiddenByStaleValue()
     {
-        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = await CoreHost.StartAsync(time: time);
         var cache = host.Get<ConnectorCache>();
         await cache.GetOrFetchAsync(Policy, IdNumber, _ => Task.FromResult(new CitizenAnswer(IdNumber, FullName, "match")), CacheTestJson.Default.CitizenAnswer, default);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using Integration.Core.Http;
 using Integration.Core.Monitoring;
@@ -130,7 +131,7 @@ public sealed class ResilienceHandlerTests : IAsyncLifetime
     [Fact]
     public async Task Send_FailingUpstream_OpensCircuitThenHalfOpensAndClosesOnSuccess()
     {
-        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var failing = await WireMock.AddMappingAsync(new { request = new { method = "GET", urlPath = "/core-test/flaky" }, response = new { status = 500 } });
         await using var host = await CoreHost.StartAsync(new Dictionary<string, string?>
         {
@@ -195,6 +196,23 @@ public sealed class ResilienceHandlerTests : IAsyncLifetime
         Assert.Equal(CircuitStatus.Isolated, connector.Upstream("wiremock").CircuitStatus);
         await Assert.ThrowsAsync<UpstreamUnavailableException>(() => host.Client.GetAsync("fine"));
         Assert.Equal(0, await WireMock.CountRequestsAsync("GET", "/core-test/fine"));
+    }
+
+    [Fact]
+    public async Task Probe_WhileIsolated_IsSentOnceOutsideRetryAndBreakerAndNotCounted()
+    {
+        await StubAsync("GET", "probe", new { status = 503 });
+        await using var host = await CoreHost.StartAsync();
+        var connector = host.Get<ConnectorHealthRegistry>().Connector("Test");
+        await connector.IsolateAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "probe").MarkAsProbe();
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(1, await WireMock.CountRequestsAsync("GET", "/core-test/probe"));
+        var figures = connector.Upstream("wiremock").Snapshot(TimeSpan.FromMinutes(5));
+        Assert.Equal((0L, 0L, CircuitStatus.Isolated), (figures.Requests, figures.Retries, figures.Circuit));
     }
 
     [Fact]

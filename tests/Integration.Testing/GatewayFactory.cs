@@ -32,6 +32,9 @@ public sealed class GatewayFactoryOptions
     /// <summary>Replaces the host's clock.</summary>
     public TimeProvider? Time { get; init; }
 
+    /// <summary>Keep the resilience defaults the connectors ship instead of the fast test settings.</summary>
+    public bool ShippedResilience { get; init; }
+
     /// <summary>Point connectors at WireMock (default). False leaves base URLs unset, for tests that set their own.</summary>
     public bool UseWireMock { get; init; } = true;
 
@@ -127,7 +130,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         AddClient(s, 2, "test-identity-only", IdentityOnlyKey, 600, "identity");
         AddClient(s, 3, "test-limited", LimitedKey, 3, "identity", "ops");
 
-        foreach (var connector in new[] { "Identity", "Telco", "Payment", "NationalPortal" })
+        foreach (var connector in _options.ShippedResilience ? [] : new[] { "Identity", "Telco", "Payment", "NationalPortal" })
         {
             // Fast enough for tests, same shape as production.
             s[$"Connectors:{connector}:Resilience:TotalTimeout"] = "00:00:10";

@@ -12,7 +12,7 @@ public static class UpstreamResponse
     /// </summary>
     public static void ThrowIfTransient(HttpResponseMessage response, string upstream)
     {
-        if (UpstreamPipelines.IsTransient(response.StatusCode))
+        if (UpstreamResilience.IsTransient(response.StatusCode))
         {
             var retryAfter = response.Headers.RetryAfter?.Delta;
             throw new UpstreamUnavailableException(upstream, $"{upstream} answered HTTP {(int)response.StatusCode}.")

@@ -74,6 +74,9 @@ public sealed class ConnectorTelemetry(
     public async Task<T> TrackAsync<T>(string connector, string operation, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         var call = new ConnectorCall(connector, operation);
+        using var activity = ConnectorActivity.Source.StartActivity($"{connector} {operation}");
+        activity?.SetTag("gateway.connector", connector);
+        activity?.SetTag("gateway.operation", operation);
         var started = time.GetTimestamp();
         string outcome = "success";
         string? errorCode = null;
@@ -113,6 +116,20 @@ public sealed class ConnectorTelemetry(
                 {
                     health.Connector(connector).RecordCache(call.Cache);
                     metrics.CacheLookups.Add(1, new("connector", connector), new("result", call.Cache.ToString().ToLowerInvariant()));
+                }
+
+                if (activity is not null)
+                {
+                    activity.SetTag("gateway.outcome", outcome);
+                    activity.SetTag("gateway.upstream", call.Upstream);
+                    activity.SetTag("gateway.attempts", call.Attempts);
+                    activity.SetTag("gateway.cache", call.Cache.ToString().ToLowerInvariant());
+                    activity.SetTag("http.response.status_code", call.HttpStatus);
+                    activity.SetTag("error.type", errorCode);
+                    if (outcome is not "success")
+                    {
+                        activity.SetStatus(ActivityStatusCode.Error, errorCode);
+                    }
                 }
 
                 var tags = new TagList { { "connector", connector }, { "operation", operation }, { "outcome", outcome } };

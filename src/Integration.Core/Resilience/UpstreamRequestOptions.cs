@@ -1,6 +1,6 @@
 namespace Integration.Core.Resilience;
 
-/// <summary>Per-request marks the resilience handler reads.</summary>
+/// <summary>Per-request marks the resilience pipeline reads (through the request options).</summary>
 public static class UpstreamRequestOptions
 {
     internal static readonly HttpRequestOptionsKey<bool> SafeToRetryKey = new("Integration.SafeToRetry");
@@ -31,8 +31,5 @@ public static class UpstreamRequestOptions
 
     internal static bool IsProbe(HttpRequestMessage request) => request.Options.TryGetValue(ProbeKey, out var probe) && probe;
 
-    internal static bool IsSafeToRetry(HttpRequestMessage request) =>
-        request.Method == HttpMethod.Get || request.Method == HttpMethod.Head || request.Method == HttpMethod.Options
-        || request.Method == HttpMethod.Trace
-        || (request.Options.TryGetValue(SafeToRetryKey, out var safe) && safe);
+    internal static bool IsMarkedSafeToRetry(HttpRequestMessage request) => request.Options.TryGetValue(SafeToRetryKey, out var safe) && safe;
 }

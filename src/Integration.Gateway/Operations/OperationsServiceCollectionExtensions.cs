@@ -7,13 +7,13 @@ namespace Integration.Gateway.Operations;
 
 internal static class OperationsServiceCollectionExtensions
 {
-    /// <summary>Probes, shared isolation controls, the scheduler's health check, OTLP export and the gauges.</summary>
+    /// <summary>Probes, shared isolation controls, the scheduler's health check, OpenTelemetry (traces, metrics, OTLP) and the gauges.</summary>
     public static IServiceCollection AddGatewayOperations(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<ProbeRunner>();
         services.AddSingleton<ConnectorControls>();
         services.AddSingleton(ConnectorControls.Migration);
-        services.AddHostedService<MetricsExport>();
+        services.AddGatewayTelemetry(configuration);
         services.AddHealthChecks().AddCheck<SchedulerHealthCheck>("scheduler", tags: [HealthEndpoints.ReadyTag]);
 
         var probeInterval = configuration.GetValue("Gateway:Probes:Interval", TimeSpan.FromMinutes(1));
