@@ -118,7 +118,7 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("10.0.0.5/24")]
+    [InlineData("10.0.0.0/33")]
     [InlineData("balancer.internal")]
     [InlineData("10.0.0.300")]
     public void Start_KnownProxyNotAnAddressOrNetwork_FailsNamingTheKey(string value)

@@ -24,7 +24,6 @@ internal static class ForwardedAddresses
 
         if (text.Contains('/', StringComparison.Ordinal))
         {
-            // IPNetwork.TryParse refuses a network whose address has bits set beyond the prefix (10.0.0.5/24).
             if (IPNetwork.TryParse(text, out var parsed))
             {
                 network = parsed;

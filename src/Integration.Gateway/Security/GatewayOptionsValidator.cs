@@ -52,7 +52,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         {
             if (!ForwardedAddresses.TryParse(options.KnownProxies[i], out _, out _))
             {
-                errors.Add($"Gateway:KnownProxies:{i} ('{options.KnownProxies[i]}') must be an IP address (10.0.0.5, fd00::5) or a CIDR network (10.0.0.0/24) with no bits set past the prefix.");
+                errors.Add($"Gateway:KnownProxies:{i} ('{options.KnownProxies[i]}') must be an IP address (10.0.0.5, fd00::5) or a CIDR network (10.0.0.0/24).");
             }
         }
 
