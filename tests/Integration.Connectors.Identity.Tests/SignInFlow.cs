@@ -40,6 +40,7 @@ internal sealed class SignInFlow(GatewayFactory factory, TimeProvider? time = nu
     /// <summary>The gateway's login; returns the provider's authorize URL it redirects to.</summary>
     public async Task<Uri> LoginAsync(string returnUrl = ReturnUrl)
     {
+        await Provider.PublishKeysAsync();
         var response = await Browser.GetAsync(LoginUrl(returnUrl));
         Assert.Equal(HttpStatusCode.Found, response.StatusCode);
         return response.Headers.Location!;

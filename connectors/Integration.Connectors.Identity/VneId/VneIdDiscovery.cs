@@ -58,7 +58,8 @@ internal sealed class VneIdDiscovery
         }
         catch (InvalidOperationException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new UpstreamUnavailableException(VneIdClient.Upstream, "The VNeID discovery document or its keys could not be read.", inner: ex);
+            throw new UpstreamUnavailableException(
+                VneIdClient.Upstream, "The VNeID discovery document or its keys could not be read: " + (ex.InnerException ?? ex).Message, inner: ex);
         }
     }
 
