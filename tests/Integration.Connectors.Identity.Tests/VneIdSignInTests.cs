@@ -409,6 +409,22 @@ public sealed class VneIdSignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Callback_ProviderRotatedItsKey_KeysReadAgainAndSignInCompletes()
+    {
+        using var factory = new GatewayFactory();
+        var flow = new SignInFlow(factory);
+        var authorize = await flow.LoginAsync(); // discovery and the first key are read and cached here
+        using var rotated = new FakeVneIdProvider();
+        await rotated.IssueAsync(authorize); // a new key id, published after the gateway cached the old set
+
+        var back = await flow.CallbackAsync(await SignInFlow.AtProviderAsync(authorize));
+
+        Assert.NotNull(SignInFlow.Query(back.Headers.Location!)["ticket"]);
+        // Read at login, read again for this sign-in (and perhaps once more by the cache's background refresh).
+        Assert.InRange(await GatewayFactory.WireMock.CountRequestsAsync("GET", FakeVneIdProvider.JwksPath), 2, 3);
+    }
+
+    [Fact]
     public async Task Callback_UnsignedIdTokenOfTheMocks_Refused()
     {
         using var factory = new GatewayFactory();

@@ -23,7 +23,13 @@ internal sealed class VneIdDiscovery
 
     private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(2);
 
+    /// <summary>A key id the cached set does not know makes the keys be read again, at most this often.</summary>
+    private static readonly TimeSpan KeyRereadInterval = TimeSpan.FromSeconds(30);
+
     private readonly ConfigurationManager<OpenIdConnectConfiguration> _manager;
+    private readonly string _metadataAddress;
+    private readonly HttpDocumentRetriever _retriever;
+    private long _lastKeyReread = long.MinValue;
     private readonly JsonWebTokenHandler _handler = new();
     private readonly IOptions<IdentityOptions> _options;
     private readonly TimeProvider _time;
@@ -34,20 +40,23 @@ internal sealed class VneIdDiscovery
         _time = time;
         var baseUrl = options.Value.VneId.BaseUrl.TrimEnd('/');
         // Through the connector's typed client: the resilience pipeline, its breaker and its metrics apply.
-        var retriever = new HttpDocumentRetriever(http.CreateClient(nameof(VneIdClient)))
+        _retriever = new HttpDocumentRetriever(http.CreateClient(nameof(VneIdClient)))
         {
             RequireHttps = baseUrl.StartsWith("https:", StringComparison.OrdinalIgnoreCase),
         };
-        _manager = new ConfigurationManager<OpenIdConnectConfiguration>(
-            baseUrl + "/.well-known/openid-configuration", new OpenIdConnectConfigurationRetriever(), retriever);
+        _metadataAddress = baseUrl + "/.well-known/openid-configuration";
+        _manager = new ConfigurationManager<OpenIdConnectConfiguration>(_metadataAddress, new OpenIdConnectConfigurationRetriever(), _retriever);
     }
 
     /// <summary>The provider's configuration; an <see cref="UpstreamUnavailableException"/> when it cannot be read.</summary>
-    public async Task<OpenIdConnectConfiguration> GetAsync(CancellationToken cancellationToken)
+    public Task<OpenIdConnectConfiguration> GetAsync(CancellationToken cancellationToken) =>
+        ReadAsync(() => _manager.GetConfigurationAsync(cancellationToken), cancellationToken);
+
+    private static async Task<OpenIdConnectConfiguration> ReadAsync(Func<Task<OpenIdConnectConfiguration>> read, CancellationToken cancellationToken)
     {
         try
         {
-            var configuration = await _manager.GetConfigurationAsync(cancellationToken);
+            var configuration = await read();
             if (string.IsNullOrEmpty(configuration.AuthorizationEndpoint) || string.IsNullOrEmpty(configuration.TokenEndpoint)
                 || string.IsNullOrEmpty(configuration.UserInfoEndpoint) || string.IsNullOrEmpty(configuration.Issuer))
             {
@@ -56,7 +65,7 @@ internal sealed class VneIdDiscovery
 
             return configuration;
         }
-        catch (InvalidOperationException ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when ((ex is InvalidOperationException or IOException or HttpRequestException or ArgumentException) && !cancellationToken.IsCancellationRequested)
         {
             throw new UpstreamUnavailableException(
                 VneIdClient.Upstream, "The VNeID discovery document or its keys could not be read: " + (ex.InnerException ?? ex).Message, inner: ex);
@@ -72,10 +81,11 @@ internal sealed class VneIdDiscovery
     {
         var configuration = await GetAsync(cancellationToken);
         var result = await _handler.ValidateTokenAsync(idToken, Parameters(configuration));
-        if (result.Exception is SecurityTokenSignatureKeyNotFoundException)
+        if (result.Exception is SecurityTokenSignatureKeyNotFoundException && ClaimKeyReread())
         {
+            // The manager refreshes in the background; this sign-in reads the keys now.
             _manager.RequestRefresh();
-            configuration = await GetAsync(cancellationToken);
+            configuration = await ReadAsync(() => OpenIdConnectConfigurationRetriever.GetAsync(_metadataAddress, _retriever, cancellationToken), cancellationToken);
             result = await _handler.ValidateTokenAsync(idToken, Parameters(configuration));
         }
 
@@ -98,6 +108,15 @@ internal sealed class VneIdDiscovery
         }
 
         return token.Subject;
+    }
+
+    /// <summary>True at most once per <see cref="KeyRereadInterval"/>, so unknown key ids cannot make the gateway hammer the provider.</summary>
+    private bool ClaimKeyReread()
+    {
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastKeyReread);
+        return (last == long.MinValue || _time.GetElapsedTime(last, now) >= KeyRereadInterval)
+            && Interlocked.CompareExchange(ref _lastKeyReread, now, last) == last;
     }
 
     private TokenValidationParameters Parameters(OpenIdConnectConfiguration configuration) => new()
