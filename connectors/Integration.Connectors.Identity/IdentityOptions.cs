@@ -67,7 +67,10 @@ public sealed class C06Options
 /// <summary>VNeID OpenID Connect sign-in (UPSTREAMS.md, "VNeID sign-in").</summary>
 public sealed class VneIdOptions
 {
-    /// <summary>Base URL of the provider (<c>{BaseUrl}/oauth2/authorize</c>, <c>/oauth2/token</c>, <c>/oauth2/userinfo</c>). Required.</summary>
+    /// <summary>
+    /// Base URL of the provider. Its endpoints (authorize, token, userinfo, JWKS) and issuer are read
+    /// from <c>{BaseUrl}/.well-known/openid-configuration</c>. Required.
+    /// </summary>
     public string BaseUrl { get; set; } = "";
 
     /// <summary>Required.</summary>
@@ -80,11 +83,13 @@ public sealed class VneIdOptions
     public string RedirectUri { get; set; } = "";
 
     /// <summary>
-    /// Absolute URL prefixes a sign-in may return to (<c>AllowedReturnUrls:0</c>, …): same scheme, host
-    /// and port, and a path under the prefix's path. Anything else is refused, so the broker is no open
-    /// redirect. At least one is required.
+    /// Where a sign-in may return to, and which calling system owns it (<c>AllowedReturnUrls:0:Prefix</c>,
+    /// <c>AllowedReturnUrls:0:Client</c>, …). A return URL must have the same scheme, host and port as a
+    /// prefix and a path under its path; anything else is refused, so the broker is no open redirect.
+    /// The ticket of a sign-in can be redeemed only by the client owning the (longest) matching prefix.
+    /// At least one is required.
     /// </summary>
-    public List<string> AllowedReturnUrls { get; set; } = [];
+    public List<VneIdReturnUrl> AllowedReturnUrls { get; set; } = [];
 
     /// <summary>Scopes requested from the provider.</summary>
     /// <value><c>openid</c>.</value>
@@ -97,4 +102,14 @@ public sealed class VneIdOptions
     /// <summary>How long the one-time ticket handed to the return URL can be redeemed.</summary>
     /// <value>5 minutes.</value>
     public TimeSpan TicketLifetime { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>One allowed return URL prefix and the calling system whose tickets end there (<c>VneId:AllowedReturnUrls:N</c>).</summary>
+public sealed class VneIdReturnUrl
+{
+    /// <summary>Absolute http(s) URL without user info, query or fragment, e.g. <c>https://motcua.example.gov.vn/vneid/</c>.</summary>
+    public string Prefix { get; set; } = "";
+
+    /// <summary>The name of the client in <c>Gateway:Clients</c> (scope <c>identity</c>) that redeems these tickets.</summary>
+    public string Client { get; set; } = "";
 }

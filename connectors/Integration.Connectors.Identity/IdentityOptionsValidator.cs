@@ -35,15 +35,25 @@ internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOption
         RequireRange(errors, "VneId:TicketLifetime", o.VneId.TicketLifetime, TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(30));
         if (o.VneId.AllowedReturnUrls.Count == 0)
         {
-            errors.Add($"{Prefix}VneId:AllowedReturnUrls needs at least one absolute URL prefix a sign-in may return to.");
+            errors.Add($"{Prefix}VneId:AllowedReturnUrls needs at least one entry (:0:Prefix, :0:Client): a URL prefix a sign-in may return to and the client that redeems its tickets.");
         }
 
+        var prefixes = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < o.VneId.AllowedReturnUrls.Count; i++)
         {
-            var value = o.VneId.AllowedReturnUrls[i];
-            if (!VneId.ReturnUrlPolicy.IsValidPrefix(value))
+            var entry = o.VneId.AllowedReturnUrls[i];
+            if (!VneId.ReturnUrlPolicy.IsValidPrefix(entry.Prefix))
             {
-                errors.Add($"{Prefix}VneId:AllowedReturnUrls:{i} ('{value}') must be an absolute http or https URL without user info, query or fragment.");
+                errors.Add($"{Prefix}VneId:AllowedReturnUrls:{i}:Prefix ('{entry.Prefix}') must be an absolute http or https URL without user info, query or fragment.");
+            }
+            else if (!prefixes.Add(new Uri(entry.Prefix).AbsoluteUri))
+            {
+                errors.Add($"{Prefix}VneId:AllowedReturnUrls:{i}:Prefix ('{entry.Prefix}') is listed twice: a prefix has one owning client.");
+            }
+
+            if (string.IsNullOrWhiteSpace(entry.Client))
+            {
+                errors.Add($"{Prefix}VneId:AllowedReturnUrls:{i}:Client is required: the name of the client (Gateway:Clients) that redeems the tickets of sign-ins returning there.");
             }
         }
 

@@ -37,6 +37,8 @@ public static class IdentityServiceCollectionExtensions
         services.AddTransient<ICitizenVerifier, CitizenVerifier>();
 
         services.AddSingleton(SignInStore.Migration);
+        services.AddSingleton(SignInStore.BindingMigration);
+        services.AddSingleton<VneIdDiscovery>();
         services.AddSingleton<SignInStore>();
         services.AddTransient<VneIdBroker>();
 

@@ -35,6 +35,10 @@ public static class CoreServiceCollectionExtensions
             .Validate<IOptions<RedisOptions>>(
                 (p, r) => string.IsNullOrWhiteSpace(r.Value.Configuration) || (!string.IsNullOrEmpty(p.HashKey) && !string.IsNullOrEmpty(p.EncryptionKey)),
                 "Privacy:HashKey and Privacy:EncryptionKey must be set (and shared by every instance) when Redis:Configuration is set.")
+            // Random keys per process would make audit hashes useless across restarts and instances.
+            .Validate<IHostEnvironment>(
+                (p, env) => env.IsDevelopment() || (!string.IsNullOrWhiteSpace(p.HashKey) && !string.IsNullOrWhiteSpace(p.EncryptionKey)),
+                "Privacy:HashKey and Privacy:EncryptionKey must be set outside Development (base64, 32 bytes each, the same on every instance): audit hashes must stay comparable across restarts and instances.")
             .Validate(p => IsBase64OfLength(p.EncryptionKey, 32, exact: true), "Privacy:EncryptionKey must be 32 bytes, base64-encoded.")
             .Validate(p => IsBase64OfLength(p.HashKey, 32, exact: false), "Privacy:HashKey must be at least 32 bytes, base64-encoded.")
             .ValidateOnStart();

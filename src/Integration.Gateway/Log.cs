@@ -17,4 +17,13 @@ internal static partial class Log
 
     [LoggerMessage(2103, LogLevel.Warning, "Operator {Operator} set connector {Connector} to {Action}")]
     public static partial void OperatorAction(ILogger logger, string @operator, string connector, string action);
+
+    [LoggerMessage(2003, LogLevel.Warning, "Not ready: the store does not answer ({ExceptionType}: {Message})")]
+    public static partial void StoreNotReady(ILogger logger, string exceptionType, string message);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Gateway:AllowHttpUpstreams is true: these upstreams are called over plain http, unencrypted: {Keys}")]
+    public static partial void HttpUpstreamsAllowed(ILogger logger, string keys);
+
+    [LoggerMessage(2005, LogLevel.Information, "Forwarded headers (X-Forwarded-For, X-Forwarded-Proto) are honoured from {Proxies}")]
+    public static partial void ForwardedHeadersFrom(ILogger logger, string proxies);
 }

@@ -43,6 +43,7 @@ builder.Services.AddGatewayOperations(builder.Configuration);
 var app = builder.Build();
 app.Services.AddGatewayGauges();
 
+app.UseGatewayForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseMiddleware<RequestSizeLimitMiddleware>();
@@ -50,12 +51,16 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
 
-app.MapOpenApi("/openapi/{documentName}.json");
-app.UseSwaggerUI(o =>
+// The API description is a map for attackers too: off in Production unless Gateway:PublishApiDocs says otherwise.
+if (!app.Environment.IsProduction() || app.Configuration.GetValue<bool>("Gateway:PublishApiDocs"))
 {
-    o.SwaggerEndpoint("/openapi/v1.json", "Integration gateway v1");
-    o.RoutePrefix = "swagger";
-});
+    app.MapOpenApi("/openapi/{documentName}.json");
+    app.UseSwaggerUI(o =>
+    {
+        o.SwaggerEndpoint("/openapi/v1.json", "Integration gateway v1");
+        o.RoutePrefix = "swagger";
+    });
+}
 app.UseStaticFiles();
 app.MapGet("/ops", () => Results.Redirect("/ops/index.html")).ExcludeFromDescription();
 app.MapGatewayHealth();

@@ -287,6 +287,6 @@ public sealed class CitizenVerifyTests : IAsyncLifetime
         Assert.Contains(VerifyPath, paths);
         Assert.Contains("/api/v1/identity/vneid/login", paths);
         Assert.Contains("/api/v1/identity/vneid/callback", paths);
-        Assert.Contains("/api/v1/identity/vneid/tickets/{ticket}", paths);
+        Assert.Contains("/api/v1/identity/vneid/tickets/redeem", paths);
     }
 }

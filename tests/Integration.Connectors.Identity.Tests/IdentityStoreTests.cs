@@ -48,6 +48,8 @@ public sealed class IdentityStoreTests : IAsyncLifetime
         // Login on the first instance; the callback reaches the second, with the browser's cookie.
         var login = await firstBrowser.GetAsync(SignInFlow.LoginUrl(SignInFlow.ReturnUrl));
         Assert.Equal(HttpStatusCode.Found, login.StatusCode);
+        using var provider = new FakeVneIdProvider();
+        await provider.IssueAsync(login.Headers.Location!);
         var cookie = login.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
         var callback = await SignInFlow.AtProviderAsync(login.Headers.Location!);
         using var request = new HttpRequestMessage(HttpMethod.Get, callback.PathAndQuery);
@@ -57,12 +59,18 @@ public sealed class IdentityStoreTests : IAsyncLifetime
         var ticket = SignInFlow.Query(back.Headers.Location!)["ticket"]!;
 
         // Redeemed through the first instance; the second no longer knows it.
-        var redeemed = await first.CreateClient(GatewayFactory.DeskKey).GetAsync(SignInFlow.TicketsPath + ticket);
-        var replayed = await second.CreateClient(GatewayFactory.DeskKey).GetAsync(SignInFlow.TicketsPath + ticket);
+        // Another client is refused on the second instance; the owner redeems through the first; the second no longer knows it.
+        var otherClient = await SignInFlow.RedeemAsync(second.CreateClient(GatewayFactory.IdentityOnlyKey), ticket);
+        var redeemed = await SignInFlow.RedeemAsync(first.CreateClient(GatewayFactory.DeskKey), ticket);
+        var replayed = await SignInFlow.RedeemAsync(second.CreateClient(GatewayFactory.DeskKey), ticket);
 
+        Assert.Equal(HttpStatusCode.NotFound, otherClient.StatusCode);
         Assert.Equal(HttpStatusCode.OK, redeemed.StatusCode);
         Assert.Equal(2, (int?)(await JsonAsync(redeemed))["identityLevel"]);
         Assert.Equal(HttpStatusCode.NotFound, replayed.StatusCode);
+        var audit = await AuditRowsAsync(first);
+        Assert.Contains(audit, r => r is { Action: "vneid_ticket_redeem", Client: "test-desk", Result: "redeemed", Purpose: Purpose });
+        Assert.Contains(audit, r => r is { Action: "vneid_sign_in", Result: "signed_in_level_2" });
         await AssertNoIdNumberLeakedAsync(first);
         await AssertNoIdNumberLeakedAsync(second);
     }
@@ -96,14 +104,30 @@ public sealed class IdentityStoreTests : IAsyncLifetime
         }
     }
 
-    [Fact]
-    public async Task Ticket_RedeemedConcurrently_ExactlyOneGetsTheProfile()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SignIn_IdTokenForged_OnEachStore_NoTicket(bool postgres)
     {
-        using var factory = new GatewayFactory(new GatewayFactoryOptions { Postgres = true });
+        using var factory = new GatewayFactory(new GatewayFactoryOptions { Postgres = postgres });
+        var flow = new SignInFlow(factory);
+
+        var back = await flow.SignInAsync(idToken: t => t with { Key = System.Security.Cryptography.RSA.Create(2048) });
+
+        Assert.Equal(SignInFlow.ReturnUrl + "&error=sign_in_failed", back.AbsoluteUri);
+        Assert.Equal(0, await TicketCountAsync(factory));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Ticket_RedeemedConcurrently_ExactlyOneGetsTheProfile(bool postgres)
+    {
+        using var factory = new GatewayFactory(new GatewayFactoryOptions { Postgres = postgres });
         var ticket = await new SignInFlow(factory).TicketAsync();
         var desk = factory.CreateClient(GatewayFactory.DeskKey);
 
-        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => desk.GetAsync(SignInFlow.TicketsPath + ticket)));
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => SignInFlow.RedeemAsync(desk, ticket)));
 
         Assert.Single(answers, a => a.StatusCode == HttpStatusCode.OK);
         Assert.Equal(7, answers.Count(a => a.StatusCode == HttpStatusCode.NotFound));

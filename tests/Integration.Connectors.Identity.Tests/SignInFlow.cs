@@ -1,32 +1,46 @@
 using System.Collections.Specialized;
 using System.Net;
+using System.Net.Http.Json;
 using System.Web;
 using Integration.Testing;
+using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Integration.Connectors.Identity.Tests;
 
 /// <summary>
 /// Plays the citizen's browser through a VNeID sign-in: the gateway's login, the provider's authorize
-/// page (WireMock, called without following redirects), the gateway's callback.
+/// page (WireMock, called without following redirects), the gateway's callback. The provider's signed
+/// id_token comes from <see cref="Provider"/>.
 /// </summary>
-internal sealed class SignInFlow(GatewayFactory factory)
+internal sealed class SignInFlow(GatewayFactory factory, TimeProvider? time = null)
 {
     public const string ReturnUrl = "https://one-stop.example.gov.vn/dossiers/new?step=2";
     public const string LoginPath = "/api/v1/identity/vneid/login";
-    public const string TicketsPath = "/api/v1/identity/vneid/tickets/";
+    public const string RedeemPath = "/api/v1/identity/vneid/tickets/redeem";
 
-    private static readonly HttpClient Provider = new(new HttpClientHandler { AllowAutoRedirect = false });
+    private static readonly HttpClient ProviderBrowser = new(new HttpClientHandler { AllowAutoRedirect = false });
 
-    /// <summary>A browser: no API key, keeps cookies, does not follow redirects.</summary>
-    public HttpClient Browser { get; } = factory.CreateClient((string?)null);
+    /// <summary>A browser on https (the binding cookie is Secure outside Development): no API key, keeps cookies, does not follow redirects.</summary>
+    public HttpClient Browser { get; } = factory.CreateClient(new WebApplicationFactoryClientOptions
+    {
+        AllowAutoRedirect = false,
+        BaseAddress = new Uri("https://localhost"),
+    });
+
+    public FakeVneIdProvider Provider { get; } = new(time);
 
     public static NameValueCollection Query(Uri uri) => HttpUtility.ParseQueryString(uri.Query);
 
     public static string LoginUrl(string returnUrl) => LoginPath + "?returnUrl=" + Uri.EscapeDataString(returnUrl);
 
+    /// <summary>Redeems a ticket as a calling system does: POST, the ticket and the purpose in the body.</summary>
+    public static Task<HttpResponseMessage> RedeemAsync(HttpClient client, string ticket, string? purpose = TestData.Purpose) =>
+        client.PostAsJsonAsync(RedeemPath, new { ticket, purpose });
+
     /// <summary>The gateway's login; returns the provider's authorize URL it redirects to.</summary>
     public async Task<Uri> LoginAsync(string returnUrl = ReturnUrl)
     {
+        await Provider.PublishKeysAsync();
         var response = await Browser.GetAsync(LoginUrl(returnUrl));
         Assert.Equal(HttpStatusCode.Found, response.StatusCode);
         return response.Headers.Location!;
@@ -36,7 +50,7 @@ internal sealed class SignInFlow(GatewayFactory factory)
     public static async Task<Uri> AtProviderAsync(Uri authorize, string? loginHint = null)
     {
         var url = loginHint is null ? authorize : new Uri(authorize.AbsoluteUri + "&login_hint=" + loginHint);
-        using var response = await Provider.GetAsync(url);
+        using var response = await ProviderBrowser.GetAsync(url);
         Assert.Equal(HttpStatusCode.Found, response.StatusCode);
         return response.Headers.Location!;
     }
@@ -46,18 +60,20 @@ internal sealed class SignInFlow(GatewayFactory factory)
         (browser ?? Browser).GetAsync(callback.PathAndQuery);
 
     /// <summary>The whole sign-in; returns where the gateway finally sends the browser.</summary>
-    public async Task<Uri> SignInAsync(string? loginHint = null, string returnUrl = ReturnUrl)
+    public async Task<Uri> SignInAsync(string? loginHint = null, string returnUrl = ReturnUrl, Func<IdToken, IdToken>? idToken = null)
     {
-        var callback = await AtProviderAsync(await LoginAsync(returnUrl), loginHint);
+        var authorize = await LoginAsync(returnUrl);
+        await Provider.IssueAsync(authorize, loginHint, idToken);
+        var callback = await AtProviderAsync(authorize, loginHint);
         var response = await CallbackAsync(callback);
         Assert.Equal(HttpStatusCode.Found, response.StatusCode);
         return response.Headers.Location!;
     }
 
     /// <summary>The whole sign-in; returns the ticket.</summary>
-    public async Task<string> TicketAsync(string? loginHint = null)
+    public async Task<string> TicketAsync(string? loginHint = null, string returnUrl = ReturnUrl)
     {
-        var back = await SignInAsync(loginHint);
+        var back = await SignInAsync(loginHint, returnUrl);
         return Query(back)["ticket"] ?? throw new Xunit.Sdk.XunitException($"No ticket in {back}");
     }
 }

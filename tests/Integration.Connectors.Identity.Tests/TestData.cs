@@ -51,6 +51,13 @@ internal static class TestData
         return await audit.ReadRecentAsync(500);
     }
 
+    /// <summary>How many VNeID tickets the store holds.</summary>
+    public static async Task<long> TicketCountAsync(GatewayFactory factory)
+    {
+        await using var connection = await factory.Services.GetRequiredService<Integration.Core.Store.GatewayStore>().OpenAsync();
+        return await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM identity_tickets");
+    }
+
     /// <summary>No captured log line and no audit row holds a test citizen's ID number in full.</summary>
     public static async Task AssertNoIdNumberLeakedAsync(GatewayFactory factory)
     {

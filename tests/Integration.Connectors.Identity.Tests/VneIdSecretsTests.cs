@@ -6,7 +6,12 @@ namespace Integration.Connectors.Identity.Tests;
 /// <summary>PKCE, ticket sealing and return-URL rules of the sign-in broker, without a server.</summary>
 public sealed class VneIdSecretsTests
 {
-    private static readonly string[] Allowed = ["https://one-stop.example.gov.vn/", "https://portal.example.gov.vn/dvc"];
+    private static readonly VneIdReturnUrl[] Allowed =
+    [
+        new() { Prefix = "https://one-stop.example.gov.vn/", Client = "one-stop" },
+        new() { Prefix = "https://portal.example.gov.vn/dvc", Client = "portal" },
+        new() { Prefix = "https://portal.example.gov.vn/dvc/thanh-toan/", Client = "payments" },
+    ];
 
     [Fact]
     public void Challenge_Rfc7636AppendixB_S256()
@@ -44,7 +49,16 @@ public sealed class VneIdSecretsTests
     [InlineData("https://portal.example.gov.vn/dvc/ho-so")]
     public void Check_UnderAnAllowedPrefix_Accepted(string returnUrl)
     {
-        Assert.Equal(new Uri(returnUrl), ReturnUrlPolicy.Check(returnUrl, Allowed));
+        Assert.Equal(new Uri(returnUrl), ReturnUrlPolicy.Check(returnUrl, Allowed).Url);
+    }
+
+    [Theory]
+    [InlineData("https://one-stop.example.gov.vn/a", "one-stop")]
+    [InlineData("https://portal.example.gov.vn/dvc/ho-so", "portal")]
+    [InlineData("https://portal.example.gov.vn/dvc/thanh-toan/1", "payments")]
+    public void Check_NestedPrefixes_MostSpecificOwnerGetsTheTicket(string returnUrl, string owner)
+    {
+        Assert.Equal(owner, ReturnUrlPolicy.Check(returnUrl, Allowed).Client);
     }
 
     [Theory]

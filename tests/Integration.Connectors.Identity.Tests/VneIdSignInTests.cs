@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Web;
+using System.Net.Http.Json;
 using Integration.Testing;
 using static Integration.Connectors.Identity.Tests.TestData;
 
@@ -37,6 +38,8 @@ public sealed class VneIdSignInTests : IAsyncLifetime
         Assert.Equal("openid", query["scope"]);
         Assert.Equal("S256", query["code_challenge_method"]);
         Assert.Matches("^[A-Za-z0-9_-]{43}$", query["state"]);
+        Assert.Matches("^[A-Za-z0-9_-]{43}$", query["nonce"]);
+        Assert.NotEqual(query["state"], query["nonce"]);
         Assert.Matches("^[A-Za-z0-9_-]{43}$", query["code_challenge"]);
         Assert.Null(query["client_secret"]);
         var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"));
@@ -44,6 +47,7 @@ public sealed class VneIdSignInTests : IAsyncLifetime
         Assert.Contains("path=/api/v1/identity/vneid/callback", cookie);
         Assert.Contains("httponly", cookie);
         Assert.Contains("samesite=lax", cookie);
+        Assert.Contains("; secure", cookie);
     }
 
     [Fact]
@@ -52,6 +56,7 @@ public sealed class VneIdSignInTests : IAsyncLifetime
         using var factory = new GatewayFactory();
         var flow = new SignInFlow(factory);
         var authorize = await flow.LoginAsync();
+        await flow.Provider.IssueAsync(authorize);
         var callback = await SignInFlow.AtProviderAsync(authorize);
         Assert.Equal("http://localhost/api/v1/identity/vneid/callback", callback.GetLeftPart(UriPartial.Path));
 
@@ -66,11 +71,11 @@ public sealed class VneIdSignInTests : IAsyncLifetime
         // PKCE: the verifier sent with the code is the one whose S256 challenge went to the provider.
         var exchange = Assert.Single(await GatewayFactory.WireMock.FindRequestsAsync("POST", TokenPath));
         var form = HttpUtility.ParseQueryString(exchange.Body);
-        Assert.Equal("vneid-code-level2", form["code"]);
+        Assert.Equal("vneid-code-level2." + SignInFlow.Query(authorize)["nonce"], form["code"]);
         Assert.Equal(Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(form["code_verifier"]!))), SignInFlow.Query(authorize)["code_challenge"]);
 
         var desk = factory.CreateClient(GatewayFactory.DeskKey);
-        var redeemed = await desk.GetAsync(SignInFlow.TicketsPath + ticket);
+        var redeemed = await SignInFlow.RedeemAsync(desk, ticket);
         Assert.Equal(HttpStatusCode.OK, redeemed.StatusCode);
         var profile = await JsonAsync(redeemed);
         Assert.Equal(An.IdNumber, (string?)profile["idNumber"]);
@@ -83,26 +88,26 @@ public sealed class VneIdSignInTests : IAsyncLifetime
         Assert.Equal("CONG_DAN", (string?)profile["accountType"]);
         Assert.Equal("vneid-sub-0002", (string?)profile["subject"]);
 
-        var replayed = await desk.GetAsync(SignInFlow.TicketsPath + ticket);
+        var replayed = await SignInFlow.RedeemAsync(desk, ticket);
         Assert.Equal(HttpStatusCode.NotFound, replayed.StatusCode);
         Assert.Equal("not_found", (string?)(await JsonAsync(replayed))["code"]);
 
         var audit = await AuditRowsAsync(factory);
         Assert.Contains(audit, r => r is { Action: "vneid_sign_in", SubjectMasked: "001*******45", Result: "signed_in_level_2" });
-        Assert.Contains(audit, r => r is { Action: "vneid_ticket_redeem", Client: "test-desk", SubjectMasked: "001*******45", Result: "redeemed" });
-        Assert.Contains(audit, r => r is { Action: "vneid_ticket_redeem", Client: "test-desk", Result: "not_found" });
+        Assert.Contains(audit, r => r is { Action: "vneid_ticket_redeem", Client: "test-desk", SubjectMasked: "001*******45", Result: "redeemed", Purpose: Purpose });
+        Assert.Contains(audit, r => r is { Action: "vneid_ticket_redeem", Client: "test-desk", Result: "not_found", Purpose: Purpose });
         await AssertNoIdNumberLeakedAsync(factory);
     }
 
     [Fact]
-    public async Task SignIn_Level1Citizen_ProfileSaysLevel1()
+    public async Task SignIn_Level1CitizenBackToAnotherSystem_ThatSystemRedeemsLevel1()
     {
         using var factory = new GatewayFactory();
         var flow = new SignInFlow(factory);
 
-        var ticket = await flow.TicketAsync(loginHint: "level1");
+        var ticket = await flow.TicketAsync(loginHint: "level1", returnUrl: "https://identity-desk.example.gov.vn/back");
 
-        var profile = await JsonAsync(await factory.CreateClient(GatewayFactory.IdentityOnlyKey).GetAsync(SignInFlow.TicketsPath + ticket));
+        var profile = await JsonAsync(await SignInFlow.RedeemAsync(factory.CreateClient(GatewayFactory.IdentityOnlyKey), ticket));
         Assert.Equal(1, (int?)profile["identityLevel"]);
         Assert.Equal("Trần Thị Bình", (string?)profile["fullName"]);
         Assert.Equal("079*******34", (string?)profile["idNumberMasked"]);
@@ -114,11 +119,11 @@ public sealed class VneIdSignInTests : IAsyncLifetime
     {
         var clock = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = clock });
-        var flow = new SignInFlow(factory);
+        var flow = new SignInFlow(factory, clock);
         var ticket = await flow.TicketAsync();
 
         clock.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
-        var response = await factory.CreateClient(GatewayFactory.DeskKey).GetAsync(SignInFlow.TicketsPath + ticket);
+        var response = await SignInFlow.RedeemAsync(factory.CreateClient(GatewayFactory.DeskKey), ticket);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
@@ -128,11 +133,11 @@ public sealed class VneIdSignInTests : IAsyncLifetime
     {
         var clock = new FakeTimeProvider(TestClock.Start);
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Time = clock });
-        var flow = new SignInFlow(factory);
+        var flow = new SignInFlow(factory, clock);
         var ticket = await flow.TicketAsync();
 
         clock.Advance(TimeSpan.FromMinutes(4));
-        var response = await factory.CreateClient(GatewayFactory.DeskKey).GetAsync(SignInFlow.TicketsPath + ticket);
+        var response = await SignInFlow.RedeemAsync(factory.CreateClient(GatewayFactory.DeskKey), ticket);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -144,7 +149,7 @@ public sealed class VneIdSignInTests : IAsyncLifetime
     {
         using var factory = new GatewayFactory();
 
-        var response = await factory.CreateClient(GatewayFactory.DeskKey).GetAsync(SignInFlow.TicketsPath + ticket);
+        var response = await SignInFlow.RedeemAsync(factory.CreateClient(GatewayFactory.DeskKey), ticket);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("not_found", (string?)(await JsonAsync(response))["code"]);
@@ -158,8 +163,8 @@ public sealed class VneIdSignInTests : IAsyncLifetime
         using var factory = new GatewayFactory();
         var ticket = await new SignInFlow(factory).TicketAsync();
 
-        var refused = await factory.CreateClient(key).GetAsync(SignInFlow.TicketsPath + ticket);
-        var redeemed = await factory.CreateClient(GatewayFactory.DeskKey).GetAsync(SignInFlow.TicketsPath + ticket);
+        var refused = await SignInFlow.RedeemAsync(factory.CreateClient(key), ticket);
+        var redeemed = await SignInFlow.RedeemAsync(factory.CreateClient(GatewayFactory.DeskKey), ticket);
 
         Assert.Equal(expected, refused.StatusCode);
         Assert.Equal(HttpStatusCode.OK, redeemed.StatusCode);
@@ -198,9 +203,12 @@ public sealed class VneIdSignInTests : IAsyncLifetime
     {
         using var factory = new GatewayFactory();
         var flow = new SignInFlow(factory);
-        var callback = await SignInFlow.AtProviderAsync(await flow.LoginAsync());
+        var authorize = await flow.LoginAsync();
+        await flow.Provider.IssueAsync(authorize);
+        var callback = await SignInFlow.AtProviderAsync(authorize);
         var first = await flow.CallbackAsync(callback);
         Assert.Equal(HttpStatusCode.Found, first.StatusCode);
+        Assert.NotNull(SignInFlow.Query(first.Headers.Location!)["ticket"]);
 
         var again = await flow.CallbackAsync(callback);
 
@@ -214,7 +222,9 @@ public sealed class VneIdSignInTests : IAsyncLifetime
     {
         using var factory = new GatewayFactory();
         var flow = new SignInFlow(factory);
-        var callback = await SignInFlow.AtProviderAsync(await flow.LoginAsync());
+        var authorize = await flow.LoginAsync();
+        await flow.Provider.IssueAsync(authorize);
+        var callback = await SignInFlow.AtProviderAsync(authorize);
         var otherBrowser = factory.CreateClient((string?)null);
 
         var stolen = await flow.CallbackAsync(callback, otherBrowser);
@@ -350,6 +360,162 @@ public sealed class VneIdSignInTests : IAsyncLifetime
 
         Assert.NotNull(limited);
         Assert.True(limited.Headers.RetryAfter is not null);
+    }
+
+    /// <summary>One thing wrong with an otherwise correct id_token.</summary>
+    private static IdToken Wrong(string what, IdToken t) => what switch
+    {
+        "forged" => t with { Key = RSA.Create(2048) }, // signed by another key under the provider's key id
+        "nonce" => t with { Nonce = new string('n', 43) }, // the nonce of another sign-in
+        "audience" => t with { Audience = "another-relying-party" },
+        "issuer" => t with { Issuer = "https://vneid.evil.example" },
+        "expired" => t with { IssuedAt = t.IssuedAt.AddMinutes(-20), Expires = t.IssuedAt.AddMinutes(-10) },
+        "sub" => t with { Subject = "vneid-sub-0001" }, // another citizen than userinfo's
+        _ => throw new ArgumentOutOfRangeException(nameof(what)),
+    };
+
+    [Theory]
+    [InlineData("forged")]
+    [InlineData("nonce")]
+    [InlineData("audience")]
+    [InlineData("issuer")]
+    [InlineData("expired")]
+    [InlineData("sub")]
+    public async Task Callback_IdTokenNotValid_EndsOnReturnUrlWithErrorAndNoTicket(string what)
+    {
+        using var factory = new GatewayFactory();
+        var flow = new SignInFlow(factory);
+
+        var back = await flow.SignInAsync(idToken: t => Wrong(what, t));
+
+        Assert.True(SignInFlow.ReturnUrl + "&error=sign_in_failed" == back.AbsoluteUri, $"{what}: ended on {back}");
+        Assert.Equal(1, await GatewayFactory.WireMock.CountRequestsAsync("POST", FakeVneIdProvider.TokenPath));
+        Assert.Equal(0, await TicketCountAsync(factory));
+        var audit = await AuditRowsAsync(factory);
+        Assert.Contains(audit, r => r is { Action: "vneid_sign_in", Result: "sign_in_failed" });
+        Assert.DoesNotContain(audit, r => r.Result.StartsWith("signed_in", StringComparison.Ordinal));
+        Assert.Contains(factory.Logs.Lines, l => l.Contains("VNeID sign-in failed with sign_in_failed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Callback_IdTokenCorrect_Control_TicketIssued()
+    {
+        using var factory = new GatewayFactory();
+        var flow = new SignInFlow(factory);
+
+        var back = await flow.SignInAsync();
+
+        Assert.NotNull(SignInFlow.Query(back)["ticket"]);
+        Assert.Equal(1, await GatewayFactory.WireMock.CountRequestsAsync("GET", FakeVneIdProvider.JwksPath));
+    }
+
+    [Fact]
+    public async Task Callback_ProviderRotatedItsKey_KeysReadAgainAndSignInCompletes()
+    {
+        using var factory = new GatewayFactory();
+        var flow = new SignInFlow(factory);
+        var authorize = await flow.LoginAsync(); // discovery and the first key are read and cached here
+        using var rotated = new FakeVneIdProvider();
+        await rotated.IssueAsync(authorize); // a new key id, published after the gateway cached the old set
+
+        var back = await flow.CallbackAsync(await SignInFlow.AtProviderAsync(authorize));
+
+        Assert.NotNull(SignInFlow.Query(back.Headers.Location!)["ticket"]);
+        // Read at login, read again for this sign-in (and perhaps once more by the cache's background refresh).
+        Assert.InRange(await GatewayFactory.WireMock.CountRequestsAsync("GET", FakeVneIdProvider.JwksPath), 2, 3);
+    }
+
+    [Fact]
+    public async Task Callback_UnsignedIdTokenOfTheMocks_Refused()
+    {
+        using var factory = new GatewayFactory();
+        var flow = new SignInFlow(factory);
+        await flow.Provider.PublishKeysAsync();
+
+        // No token answer of the test's: the mocks' own, whose id_token is for the signing proxy to sign (mocks/TEST-DATA.md).
+        var back = await flow.CallbackAsync(await SignInFlow.AtProviderAsync(await flow.LoginAsync()));
+
+        Assert.Equal(SignInFlow.ReturnUrl + "&error=sign_in_failed", back.Headers.Location!.AbsoluteUri);
+    }
+
+    [Fact]
+    public async Task Ticket_RedeemedByAnotherClient_404AndItsOwnerStillRedeemsIt()
+    {
+        using var factory = new GatewayFactory();
+        var ticket = await new SignInFlow(factory).TicketAsync();
+
+        var other = await SignInFlow.RedeemAsync(factory.CreateClient(GatewayFactory.IdentityOnlyKey), ticket);
+        var owner = await SignInFlow.RedeemAsync(factory.CreateClient(GatewayFactory.DeskKey), ticket);
+
+        Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+        Assert.Equal("not_found", (string?)(await JsonAsync(other))["code"]);
+        Assert.Equal(HttpStatusCode.OK, owner.StatusCode);
+        var audit = await AuditRowsAsync(factory);
+        Assert.Contains(audit, r => r is { Action: "vneid_ticket_redeem", Client: "test-identity-only", Result: "not_found" });
+        Assert.Contains(audit, r => r is { Action: "vneid_ticket_redeem", Client: "test-desk", Result: "redeemed" });
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("   ")]
+    public async Task Ticket_WithoutPurpose_400MissingPurposeAndTicketStillValid(string? purpose)
+    {
+        using var factory = new GatewayFactory();
+        var ticket = await new SignInFlow(factory).TicketAsync();
+        var desk = factory.CreateClient(GatewayFactory.DeskKey);
+
+        var refused = await SignInFlow.RedeemAsync(desk, ticket, purpose);
+        var redeemed = await SignInFlow.RedeemAsync(desk, ticket);
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var problem = await JsonAsync(refused);
+        Assert.Equal("missing_purpose", (string?)problem["code"]);
+        Assert.Equal("purpose", (string?)problem["errors"]![0]!["field"]);
+        Assert.Equal(HttpStatusCode.OK, redeemed.StatusCode);
+    }
+
+    [Fact]
+    public async Task Ticket_PurposeInHeader_AuditedWithIt()
+    {
+        using var factory = new GatewayFactory();
+        var ticket = await new SignInFlow(factory).TicketAsync();
+        var desk = factory.CreateClient(GatewayFactory.DeskKey);
+        desk.DefaultRequestHeaders.Add("X-Purpose", "1.001234 dang ky khai sinh");
+
+        var redeemed = await desk.PostAsJsonAsync(SignInFlow.RedeemPath, new { ticket });
+
+        Assert.Equal(HttpStatusCode.OK, redeemed.StatusCode);
+        Assert.Contains(await AuditRowsAsync(factory), r => r is { Action: "vneid_ticket_redeem", Result: "redeemed", Purpose: "1.001234 dang ky khai sinh" });
+    }
+
+    [Fact]
+    public async Task Ticket_InTheUrlPath_NotARoute()
+    {
+        using var factory = new GatewayFactory();
+        var ticket = await new SignInFlow(factory).TicketAsync();
+
+        var byGet = await factory.CreateClient(GatewayFactory.DeskKey).GetAsync("/api/v1/identity/vneid/tickets/" + ticket);
+
+        Assert.Equal(HttpStatusCode.NotFound, byGet.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SignInFlow.RedeemAsync(factory.CreateClient(GatewayFactory.DeskKey), ticket)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Login_ProviderDiscoveryDown_BackToReturnUrlWithTemporarilyUnavailableAndNoCookie()
+    {
+        using var factory = new GatewayFactory();
+        await GatewayFactory.WireMock.AddMappingAsync(new JsonObject
+        {
+            ["priority"] = 1,
+            ["request"] = new JsonObject { ["method"] = "GET", ["urlPath"] = "/vneid/.well-known/openid-configuration" },
+            ["response"] = new JsonObject { ["status"] = 503 },
+        });
+
+        var response = await new SignInFlow(factory).Browser.GetAsync(SignInFlow.LoginUrl(SignInFlow.ReturnUrl));
+
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        Assert.Equal(SignInFlow.ReturnUrl + "&error=temporarily_unavailable", response.Headers.Location!.AbsoluteUri);
+        Assert.False(response.Headers.Contains("Set-Cookie"));
     }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -41,6 +41,9 @@ public sealed class GatewayFactoryOptions
     /// <summary>Settings applied last, e.g. <c>Connectors:Identity:Resilience:MaxRetryAttempts</c>.</summary>
     public IDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
 
+    /// <summary>The hosting environment (<c>Development</c>, <c>Production</c>, …).</summary>
+    public string Environment { get; init; } = "Testing";
+
     /// <summary>More service registrations, applied after the host's own.</summary>
     public Action<IServiceCollection>? Services { get; init; }
 }
@@ -155,7 +158,11 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             s["Connectors:Identity:VneId:ClientId"] = "dev-gateway";
             s["Connectors:Identity:VneId:ClientSecret"] = "dev-vneid-secret";
             s["Connectors:Identity:VneId:RedirectUri"] = "http://localhost/api/v1/identity/vneid/callback";
-            s["Connectors:Identity:VneId:AllowedReturnUrls:0"] = "https://one-stop.example.gov.vn/";
+            // Tickets of sign-ins returning to the one-stop desk are the desk's; the second prefix is another system's.
+            s["Connectors:Identity:VneId:AllowedReturnUrls:0:Prefix"] = "https://one-stop.example.gov.vn/";
+            s["Connectors:Identity:VneId:AllowedReturnUrls:0:Client"] = "test-desk";
+            s["Connectors:Identity:VneId:AllowedReturnUrls:1:Prefix"] = "https://identity-desk.example.gov.vn/";
+            s["Connectors:Identity:VneId:AllowedReturnUrls:1:Client"] = "test-identity-only";
             s["Connectors:Telco:Mnp:BaseUrl"] = m + "/mnp";
             s["Connectors:Telco:Viettel:BaseUrl"] = m + "/viettel";
             s["Connectors:Telco:Viettel:PartnerKey"] = "dev-viettel-partner-key";
@@ -198,7 +205,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(_options.Environment);
         var settings = BaseSettings();
         // Host configuration is read before Program's builder runs, so the settings win over appsettings.json.
         foreach (var (k, v) in settings)

@@ -20,8 +20,8 @@ internal static class ReturnUrlPolicy
         && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
         && uri.UserInfo.Length == 0 && uri.Query.Length == 0 && uri.Fragment.Length == 0;
 
-    /// <summary>The URL to send the browser back to, or a 400 naming <c>returnUrl</c>.</summary>
-    public static Uri Check(string? returnUrl, IReadOnlyList<string> allowedPrefixes)
+    /// <summary>The URL to send the browser back to and the client owning it, or a 400 naming <c>returnUrl</c>.</summary>
+    public static (Uri Url, string Client) Check(string? returnUrl, IReadOnlyList<VneIdReturnUrl> allowedPrefixes)
     {
         if (string.IsNullOrWhiteSpace(returnUrl))
         {
@@ -38,7 +38,14 @@ internal static class ReturnUrlPolicy
             throw GatewayProblemException.Validation("returnUrl", ProblemCodes.InvalidField, "returnUrl must be an absolute http or https URL.");
         }
 
-        if (!allowedPrefixes.Any(p => Uri.TryCreate(p, UriKind.Absolute, out var prefix) && IsUnder(uri, prefix)))
+        // The most specific prefix owns the URL when prefixes nest.
+        var owner = allowedPrefixes
+            .Select(p => (Entry: p, Prefix: Uri.TryCreate(p.Prefix, UriKind.Absolute, out var prefix) ? prefix : null))
+            .Where(p => p.Prefix is not null && IsUnder(uri, p.Prefix))
+            .OrderByDescending(p => p.Prefix!.AbsolutePath.Length)
+            .Select(p => p.Entry)
+            .FirstOrDefault();
+        if (owner is null)
         {
             throw GatewayProblemException.Validation("returnUrl", NotAllowedCode, "returnUrl is not under an address this gateway may return to.");
         }
@@ -48,7 +55,7 @@ internal static class ReturnUrlPolicy
             throw GatewayProblemException.Validation("returnUrl", ProblemCodes.InvalidField, "returnUrl must not carry a ticket or error parameter of its own.");
         }
 
-        return uri;
+        return (uri, owner.Client);
     }
 
     /// <summary>Adds <paramref name="name"/>=<paramref name="value"/> to the query, before any fragment.</summary>

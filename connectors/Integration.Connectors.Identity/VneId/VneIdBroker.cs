@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Integration.Core.Audit;
+using Integration.Core.Hosting;
 using Integration.Core.Monitoring;
 using Integration.Core.Problems;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,9 @@ namespace Integration.Connectors.Identity.VneId;
 /// </summary>
 internal sealed class VneIdBroker(
     VneIdClient client,
+    VneIdDiscovery discovery,
     SignInStore store,
+    CallerContext caller,
     ConnectorTelemetry telemetry,
     AuditLog audit,
     IOptions<IdentityOptions> options,
@@ -40,13 +43,29 @@ internal sealed class VneIdBroker(
     /// <summary>The browser cookie that ties a sign-in to the browser that started it (OAuth 2.0 Security BCP, state binding).</summary>
     public static string BindingCookieName(string state) => "vneid-" + state[..16];
 
+    /// <summary>
+    /// Starts a sign-in: the provider's authorize URL (from discovery) with state, nonce and the PKCE
+    /// challenge, and the binding cookie. When the provider's discovery cannot be read the browser goes
+    /// back to the return URL with <c>error=temporarily_unavailable</c> and no cookie.
+    /// </summary>
     public async Task<SignInStart> BeginAsync(string? returnUrl, CancellationToken cancellationToken)
     {
         var o = Options;
-        var target = ReturnUrlPolicy.Check(returnUrl, o.AllowedReturnUrls);
+        var (target, owner) = ReturnUrlPolicy.Check(returnUrl, o.AllowedReturnUrls);
+        Uri authorizeEndpoint;
+        try
+        {
+            authorizeEndpoint = new Uri((await discovery.GetAsync(cancellationToken)).AuthorizationEndpoint);
+        }
+        catch (UpstreamException ex)
+        {
+            return new SignInStart(Failed(target, UnavailableError, $"{ex.Code} from {ex.Upstream}: {ex.Detail}"), null, null, o.SignInLifetime);
+        }
+
         var state = SecretTokens.New();
         var verifier = SecretTokens.New();
         var binding = SecretTokens.New();
+        var nonce = SecretTokens.New();
         var now = time.GetUtcNow();
         await store.SaveSignInAsync(
             new PendingSignIn(
@@ -55,7 +74,9 @@ internal sealed class VneIdBroker(
                 verifier,
                 target.AbsoluteUri,
                 now.ToUnixTimeMilliseconds(),
-                (now + o.SignInLifetime).ToUnixTimeMilliseconds()),
+                (now + o.SignInLifetime).ToUnixTimeMilliseconds(),
+                SecretTokens.Hash(nonce),
+                owner),
             cancellationToken);
 
         var query = string.Join('&', new (string, string)[]
@@ -65,10 +86,11 @@ internal sealed class VneIdBroker(
             ("redirect_uri", o.RedirectUri),
             ("scope", o.Scope),
             ("state", state),
+            ("nonce", nonce),
             ("code_challenge", SecretTokens.Challenge(verifier)),
             ("code_challenge_method", "S256"),
         }.Select(p => Uri.EscapeDataString(p.Item1) + "=" + Uri.EscapeDataString(p.Item2)));
-        var authorize = new Uri(new Uri(o.BaseUrl.EndsWith('/') ? o.BaseUrl : o.BaseUrl + "/"), "oauth2/authorize?" + query);
+        var authorize = new Uri(authorizeEndpoint.AbsoluteUri + (string.IsNullOrEmpty(authorizeEndpoint.Query) ? "?" : "&") + query);
 
         Log.SignInStarted(logger, target.Host);
         return new SignInStart(authorize, BindingCookieName(state), binding, o.SignInLifetime);
@@ -112,8 +134,16 @@ internal sealed class VneIdBroker(
                 "vneid_sign_in",
                 async ct =>
                 {
-                    var accessToken = await client.ExchangeCodeAsync(code, pending.CodeVerifier, ct);
-                    var info = await client.GetUserInfoAsync(accessToken, ct);
+                    var provider = await discovery.GetAsync(ct);
+                    var tokens = await client.ExchangeCodeAsync(new Uri(provider.TokenEndpoint), code, pending.CodeVerifier, ct);
+                    var subject = await discovery.ValidateIdTokenAsync(tokens.IdToken!, pending.NonceHash, ct);
+                    var info = await client.GetUserInfoAsync(new Uri(provider.UserInfoEndpoint), tokens.AccessToken!, ct);
+                    if (!string.Equals(info.Subject, subject, StringComparison.Ordinal))
+                    {
+                        // OpenID Connect Core 5.3.2: userinfo of another subject must not be used.
+                        throw new VneIdSignInException(VneIdSignInException.Failed, "The userinfo's sub is not the id_token's.");
+                    }
+
                     return VneIdProfile.From(info, time);
                 },
                 cancellationToken);
@@ -135,7 +165,8 @@ internal sealed class VneIdBroker(
                 TicketSeal.Id(ticket),
                 TicketSeal.Seal(ticket, JsonSerializer.SerializeToUtf8Bytes(profile, IdentityJsonContext.Default.VneIdProfile)),
                 now.ToUnixTimeMilliseconds(),
-                (now + lifetime).ToUnixTimeMilliseconds()),
+                (now + lifetime).ToUnixTimeMilliseconds(),
+                pending.Client),
             cancellationToken);
 
         audit.RecordLookup("vneid_sign_in", IdentityServiceCollectionExtensions.Connector, null, profile.IdNumber, profile.IdNumberMasked,
@@ -144,13 +175,17 @@ internal sealed class VneIdBroker(
         return ReturnUrlPolicy.With(returnUrl, "ticket", ticket);
     }
 
-    /// <summary>The profile a ticket stands for, once; null when the ticket is unknown, used or expired.</summary>
-    public Task<VneIdProfile?> RedeemAsync(string? ticket, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// The profile a ticket stands for, once, to the client it is bound to; null when the ticket is
+    /// unknown, used, expired, or bound to another client (for which it stays redeemable). The
+    /// redemption is audited with <paramref name="purpose"/>, which must be checked by the caller.
+    /// </summary>
+    public Task<VneIdProfile?> RedeemAsync(string? ticket, string purpose, CancellationToken cancellationToken) =>
         telemetry.TrackAsync(IdentityServiceCollectionExtensions.Connector, "vneid_ticket_redeem", async ct =>
         {
             VneIdProfile? profile = null;
             if (SecretTokens.IsWellFormed(ticket)
-                && await store.TakeTicketAsync(TicketSeal.Id(ticket!), ct) is { } stored
+                && await store.TakeTicketAsync(TicketSeal.Id(ticket!), caller.ClientName, ct) is { } stored
                 && stored.ExpiresAt > time.GetUtcNow().ToUnixTimeMilliseconds()
                 && TicketSeal.Open(ticket!, stored.Sealed) is { } plain)
             {
@@ -159,12 +194,12 @@ internal sealed class VneIdBroker(
 
             if (profile is null)
             {
-                audit.Record(new AuditRecord("vneid_ticket_redeem", IdentityServiceCollectionExtensions.Connector, ProblemCodes.NotFound));
+                audit.Record(new AuditRecord("vneid_ticket_redeem", IdentityServiceCollectionExtensions.Connector, ProblemCodes.NotFound, purpose));
                 Log.TicketRefused(logger);
                 return null;
             }
 
-            audit.RecordLookup("vneid_ticket_redeem", IdentityServiceCollectionExtensions.Connector, null, profile.IdNumber, profile.IdNumberMasked, "redeemed");
+            audit.RecordLookup("vneid_ticket_redeem", IdentityServiceCollectionExtensions.Connector, purpose, profile.IdNumber, profile.IdNumberMasked, "redeemed");
             Log.TicketRedeemed(logger, profile.IdNumberMasked);
             return profile;
         }, cancellationToken);
@@ -185,8 +220,8 @@ internal sealed class VneIdBroker(
 }
 
 /// <summary>Where to send the browser to sign in, and the binding cookie to set on the way.</summary>
-/// <param name="AuthorizeUrl">The provider's authorization URL with state and the PKCE challenge.</param>
-/// <param name="CookieName">The binding cookie's name (one per sign-in, so parallel tabs do not collide).</param>
+/// <param name="AuthorizeUrl">The provider's authorization URL with state, nonce and the PKCE challenge; or the return URL with an error.</param>
+/// <param name="CookieName">The binding cookie's name (one per sign-in, so parallel tabs do not collide); null when the sign-in could not start.</param>
 /// <param name="CookieValue">The binding secret; only its hash is stored.</param>
 /// <param name="Lifetime">How long the sign-in may take.</param>
-internal sealed record SignInStart(Uri AuthorizeUrl, string CookieName, string CookieValue, TimeSpan Lifetime);
+internal sealed record SignInStart(Uri AuthorizeUrl, string? CookieName, string? CookieValue, TimeSpan Lifetime);

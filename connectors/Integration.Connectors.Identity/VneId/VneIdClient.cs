@@ -14,12 +14,12 @@ internal sealed class VneIdClient(HttpClient http, IOptions<IdentityOptions> opt
 {
     public const string Upstream = "vneid";
 
-    /// <summary>Exchanges the code (with the PKCE verifier) for an access token.</summary>
-    public async Task<string> ExchangeCodeAsync(string code, string codeVerifier, CancellationToken cancellationToken)
+    /// <summary>Exchanges the code (with the PKCE verifier) at the discovered token endpoint for an access token and an id_token.</summary>
+    public async Task<VneIdTokenResponse> ExchangeCodeAsync(Uri tokenEndpoint, string code, string codeVerifier, CancellationToken cancellationToken)
     {
         var o = options.Value.VneId;
         // Not marked safe to retry: a code is good for one exchange, a second one fails with invalid_grant.
-        using var request = new HttpRequestMessage(HttpMethod.Post, "oauth2/token")
+        using var request = new HttpRequestMessage(HttpMethod.Post, tokenEndpoint)
         {
             Content = new FormUrlEncodedContent(
             [
@@ -53,13 +53,18 @@ internal sealed class VneIdClient(HttpClient http, IOptions<IdentityOptions> opt
             throw new UpstreamErrorException(Upstream, "The VNeID token endpoint answered without a bearer access_token.");
         }
 
-        return body.AccessToken;
+        if (string.IsNullOrWhiteSpace(body.IdToken))
+        {
+            throw new VneIdSignInException(VneIdSignInException.Failed, "The token endpoint answered without an id_token.");
+        }
+
+        return body;
     }
 
-    /// <summary>Reads the signed-in citizen's claims.</summary>
-    public async Task<VneIdUserInfo> GetUserInfoAsync(string accessToken, CancellationToken cancellationToken)
+    /// <summary>Reads the signed-in citizen's claims at the discovered userinfo endpoint.</summary>
+    public async Task<VneIdUserInfo> GetUserInfoAsync(Uri userInfoEndpoint, string accessToken, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "oauth2/userinfo");
+        using var request = new HttpRequestMessage(HttpMethod.Get, userInfoEndpoint);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         using var response = await http.SendAsync(request, cancellationToken);
         UpstreamResponse.ThrowIfTransient(response, Upstream);

@@ -32,8 +32,9 @@ internal static class IdentityEndpoints
             .AllowAnonymous()
             .WithSummary("VNeID's redirect back after sign-in (registered at the provider); not called directly.");
 
-        group.MapGet("/vneid/tickets/{ticket}", RedeemAsync)
-            .WithSummary("The verified profile a one-time sign-in ticket stands for; a used or expired ticket is 404.");
+        // POST with the ticket in the body: a bearer secret in a URL path ends up in access logs and proxies.
+        group.MapPost("/vneid/tickets/redeem", RedeemAsync)
+            .WithSummary("The verified profile a one-time sign-in ticket stands for, with a purpose (X-Purpose or purpose); a used or expired ticket, or one issued for another client's return URL, is 404.");
         return app;
     }
 
@@ -56,20 +57,32 @@ internal static class IdentityEndpoints
             result.CheckedAt));
     }
 
+    /// <summary>
+    /// The binding cookie is <c>Secure</c> outside Development whatever the request's scheme (behind a
+    /// TLS-terminating balancer the gateway may see plain http), so it never travels in clear.
+    /// </summary>
+    private static bool SecureCookie(HttpContext http) =>
+        http.Request.IsHttps || !http.RequestServices.GetRequiredService<IHostEnvironment>().IsDevelopment();
+
     private static async Task<RedirectHttpResult> LoginAsync(string? returnUrl, VneIdBroker broker, HttpContext http, CancellationToken cancellationToken)
     {
         var start = await broker.BeginAsync(returnUrl, cancellationToken);
+        NoStore(http);
+        if (start.CookieName is null || start.CookieValue is null)
+        {
+            return TypedResults.Redirect(start.AuthorizeUrl.AbsoluteUri);
+        }
+
         http.Response.Cookies.Append(start.CookieName, start.CookieValue, new CookieOptions
         {
             HttpOnly = true,
-            Secure = http.Request.IsHttps,
+            Secure = SecureCookie(http),
             // Lax: sent on the provider's top-level redirect back to the callback, not on cross-site subrequests.
             SameSite = SameSiteMode.Lax,
             Path = broker.CookiePath,
             MaxAge = start.Lifetime,
             IsEssential = true,
         });
-        NoStore(http);
         return TypedResults.Redirect(start.AuthorizeUrl.AbsoluteUri);
     }
 
@@ -86,7 +99,7 @@ internal static class IdentityEndpoints
         {
             var cookie = VneIdBroker.BindingCookieName(state!);
             binding = http.Request.Cookies[cookie];
-            http.Response.Cookies.Delete(cookie, new CookieOptions { Path = broker.CookiePath, HttpOnly = true, SameSite = SameSiteMode.Lax });
+            http.Response.Cookies.Delete(cookie, new CookieOptions { Path = broker.CookiePath, HttpOnly = true, Secure = SecureCookie(http), SameSite = SameSiteMode.Lax });
         }
 
         var target = await broker.CompleteAsync(state, code, error, binding, cancellationToken);
@@ -97,13 +110,35 @@ internal static class IdentityEndpoints
     }
 
     private static async Task<Results<Ok<VneIdProfileResponse>, ProblemHttpResult>> RedeemAsync(
-        string ticket,
+        RedeemTicketRequest? body,
+        [FromHeader(Name = PurposeHeader)] string? purposeHeader,
         VneIdBroker broker,
         HttpContext http,
         CancellationToken cancellationToken)
     {
         NoStore(http);
-        var profile = await broker.RedeemAsync(ticket, cancellationToken);
+        var purpose = (string.IsNullOrWhiteSpace(purposeHeader) ? body?.Purpose : purposeHeader)?.Trim();
+        var errors = new List<FieldError>();
+        if (string.IsNullOrEmpty(purpose))
+        {
+            errors.Add(new FieldError("purpose", ProblemCodes.MissingPurpose, $"The purpose of the redemption (the procedure) is required, in the {PurposeHeader} header or the purpose field."));
+        }
+        else if (purpose.Length > TelcoEndpoints.MaxPurposeLength || purpose.Any(char.IsControl))
+        {
+            errors.Add(new FieldError("purpose", ProblemCodes.InvalidField, $"purpose must be at most {TelcoEndpoints.MaxPurposeLength} characters, without control characters."));
+        }
+
+        if (string.IsNullOrEmpty(body?.Ticket))
+        {
+            errors.Add(new FieldError("ticket", ProblemCodes.MissingField, "ticket is required: the value the sign-in added to the return URL."));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw GatewayProblemException.Validation(errors);
+        }
+
+        var profile = await broker.RedeemAsync(body!.Ticket, purpose!, cancellationToken);
         if (profile is null)
         {
             return TypedResults.Problem(
@@ -127,6 +162,9 @@ internal static class IdentityEndpoints
     }
 
     private static void NoStore(HttpContext http) => http.Response.Headers.CacheControl = "no-store";
+
+    /// <summary>The body of a ticket redemption; <c>purpose</c> may come in the <c>X-Purpose</c> header instead (the header wins).</summary>
+    internal sealed record RedeemTicketRequest(string? Ticket, string? Purpose);
 
     /// <summary>The body of a citizen check; <c>purpose</c> may come in the <c>X-Purpose</c> header instead (the header wins).</summary>
     internal sealed record VerifyCitizenRequest(string? IdNumber, string? FullName, string? DateOfBirth, string? Purpose);

@@ -26,21 +26,25 @@ internal static class HealthEndpoints
         return app;
     }
 
+    /// <summary>
+    /// Ready or not, and which check is not: no descriptions, exception or type names (the address is
+    /// anonymous and often reachable from outside). Why a check fails is in the log.
+    /// </summary>
     private static Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
         return JsonSerializer.SerializeAsync(context.Response.Body, new
         {
-            status = report.Status.ToString().ToLowerInvariant(),
-            checks = report.Entries.ToDictionary(
-                e => e.Key,
-                e => new { status = e.Value.Status.ToString().ToLowerInvariant(), description = e.Value.Description, durationMs = e.Value.Duration.TotalMilliseconds }),
+            status = State(report.Status),
+            checks = report.Entries.ToDictionary(e => e.Key, e => State(e.Value.Status)),
         });
     }
+
+    private static string State(HealthStatus status) => status == HealthStatus.Unhealthy ? "not_ready" : "ready";
 }
 
 /// <summary>Ready only while the durable store answers a query.</summary>
-internal sealed class StoreHealthCheck(GatewayStore store) : IHealthCheck
+internal sealed class StoreHealthCheck(GatewayStore store, ILogger<StoreHealthCheck> logger) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -50,11 +54,12 @@ internal sealed class StoreHealthCheck(GatewayStore store) : IHealthCheck
             timeout.CancelAfter(TimeSpan.FromSeconds(3));
             await using var connection = await store.OpenAsync(timeout.Token);
             await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM schema_migrations", cancellationToken: timeout.Token));
-            return HealthCheckResult.Healthy($"{store.Dialect} store answers.");
+            return HealthCheckResult.Healthy();
         }
         catch (Exception ex)
         {
-            return HealthCheckResult.Unhealthy($"{store.Dialect} store does not answer ({ex.GetType().Name}).");
+            Log.StoreNotReady(logger, ex.GetType().Name, ex.Message);
+            return HealthCheckResult.Unhealthy();
         }
     }
 }

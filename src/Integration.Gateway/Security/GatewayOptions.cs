@@ -10,6 +10,26 @@ public sealed class GatewayOptions
     /// <summary>Largest request body accepted.</summary>
     /// <value>64 KiB.</value>
     public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// The load balancers and reverse proxies in front of the gateway (<c>KnownProxies:0</c>, …): IP
+    /// addresses (<c>10.0.0.5</c>, <c>fd00::5</c>) or CIDR networks (<c>10.0.0.0/24</c>). Only from
+    /// these are <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> believed; from anywhere else they
+    /// are ignored, so a caller cannot choose its own address for the per-address limits.
+    /// </summary>
+    /// <value>None: forwarded headers are ignored.</value>
+    public List<string> KnownProxies { get; set; } = [];
+
+    /// <summary>Serve the OpenAPI document and Swagger UI in Production too (they are always served elsewhere).</summary>
+    /// <value>false.</value>
+    public bool PublishApiDocs { get; set; }
+
+    /// <summary>
+    /// Allow <c>http</c> upstream base URLs in Production (a closed internal network); the start log
+    /// then names them. Otherwise every <c>Connectors:…Url</c> must be <c>https</c> in Production.
+    /// </summary>
+    /// <value>false.</value>
+    public bool AllowHttpUpstreams { get; set; }
 }
 
 /// <summary>One calling system (<c>Gateway:Clients:N</c>).</summary>

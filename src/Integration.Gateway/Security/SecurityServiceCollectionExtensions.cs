@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -11,11 +12,21 @@ internal static class SecurityServiceCollectionExtensions
     public const string ClientRateLimit = "per-client";
     public const string CallbackRateLimit = "callbacks";
 
+    /// <summary>
+    /// Forwarded headers from <c>Gateway:KnownProxies</c> only: first in the pipeline, so the rate
+    /// limits, <c>Request.IsHttps</c> and the logs see the citizen's address and scheme.
+    /// </summary>
+    public static IApplicationBuilder UseGatewayForwardedHeaders(this IApplicationBuilder app) => app.UseForwardedHeaders();
+
     /// <summary>API-key authentication, one policy per scope, and per-client rate limits.</summary>
     public static IServiceCollection AddGatewaySecurity(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, UpstreamTransportValidator>();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, VneIdOwnersValidator>();
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((o, g) => ForwardedAddresses.Configure(o, g.Value));
+        services.AddHostedService<SecurityStartLog>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -40,7 +51,7 @@ internal static class SecurityServiceCollectionExtensions
                 var client = name is null ? null : context.RequestServices.GetRequiredService<IOptionsMonitor<GatewayOptions>>()
                     .CurrentValue.Clients.FirstOrDefault(c => c.Name == name);
                 return RateLimitPartition.GetFixedWindowLimiter(
-                    name ?? "anonymous:" + context.Connection.RemoteIpAddress,
+                    name ?? "anonymous:" + ForwardedAddresses.PartitionKey(context.Connection.RemoteIpAddress),
                     _ => new FixedWindowRateLimiterOptions
                     {
                         PermitLimit = client?.PermitPerMinute ?? 60,
@@ -50,7 +61,7 @@ internal static class SecurityServiceCollectionExtensions
             });
             // Payment callbacks carry no API key (the signature authenticates them): limit per source address.
             o.AddPolicy(CallbackRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
-                "callback:" + context.Connection.RemoteIpAddress,
+                "callback:" + ForwardedAddresses.PartitionKey(context.Connection.RemoteIpAddress),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = 1200, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             o.OnRejected = (context, _) =>
             {
@@ -61,4 +72,31 @@ internal static class SecurityServiceCollectionExtensions
         });
         return services;
     }
+}
+
+/// <summary>States at start what an operator must know about the gateway's exposure.</summary>
+internal sealed class SecurityStartLog(IOptions<GatewayOptions> options, IHostEnvironment environment, IConfiguration configuration, ILogger<SecurityStartLog> logger)
+    : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        if (o.KnownProxies.Count > 0)
+        {
+            Log.ForwardedHeadersFrom(logger, string.Join(", ", o.KnownProxies));
+        }
+
+        if (environment.IsProduction() && o.AllowHttpUpstreams)
+        {
+            var keys = UpstreamTransportValidator.HttpUpstreams(configuration).Select(e => e.Key).ToList();
+            if (keys.Count > 0)
+            {
+                Log.HttpUpstreamsAllowed(logger, string.Join(", ", keys));
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

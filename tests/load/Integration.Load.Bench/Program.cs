@@ -14,6 +14,9 @@ var dead = builder.Configuration["DeadUpstream"] ?? "http://127.0.0.1:9";
 builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
 {
     ["Store:ConnectionString"] = "Data Source=" + Path.Combine(Path.GetTempPath(), "bench-" + Environment.ProcessId + ".db"),
+    // Outside Development the keys are required; a bench run needs none that outlive it.
+    ["Privacy:HashKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+    ["Privacy:EncryptionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
     ["Connectors:Bench:Resilience:RetryDelay"] = "00:00:00.001",
     ["Connectors:Bench:Resilience:RetryMaxDelay"] = "00:00:00.010",
     ["Connectors:Bench:Resilience:MaxRetryAttempts"] = "5",
