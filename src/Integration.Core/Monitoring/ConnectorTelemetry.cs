@@ -69,12 +69,12 @@ public sealed class ConnectorTelemetry(
     ConnectorHealthRegistry health,
     TimeProvider time,
     ILogger<ConnectorTelemetry> logger)
-    : BatchedStoreWriter<ConnectorTelemetry.Row>(store, logger)
+    : BatchedStoreWriter<ConnectorTelemetry.Row>(store, time, logger, capacity: 50_000)
 {
     public async Task<T> TrackAsync<T>(string connector, string operation, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         var call = new ConnectorCall(connector, operation);
-        var started = time.GetTimestamp();
+        var started = Time.GetTimestamp();
         string outcome = "success";
         string? errorCode = null;
         using (ConnectorCall.Enter(call))
@@ -108,7 +108,7 @@ public sealed class ConnectorTelemetry(
             }
             finally
             {
-                var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
+                var elapsed = Time.GetElapsedTime(started).TotalMilliseconds;
                 if (call.Cache != CacheOutcome.None)
                 {
                     health.Connector(connector).RecordCache(call.Cache);
@@ -120,7 +120,7 @@ public sealed class ConnectorTelemetry(
                 metrics.Duration.Record(elapsed, tags);
                 Enqueue(new Row(
                     Guid.CreateVersion7().ToString("N"),
-                    time.GetUtcNow().ToUnixTimeMilliseconds(),
+                    Time.GetUtcNow().ToUnixTimeMilliseconds(),
                     caller.ClientName,
                     connector,
                     call.Upstream,
