@@ -17,6 +17,9 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Warning, "{Writer} refused a row because {Reason}; its request answered store_unavailable ({Refused} so far)")]
     public static partial void RowsRefused(ILogger logger, string writer, string reason, long refused);
 
+    [LoggerMessage(1005, LogLevel.Warning, "{Writer}: {Refused} rows refused (answered store_unavailable), {Dropped} best-effort rows dropped, {Written} written since start")]
+    public static partial void WriterTotals(ILogger logger, string writer, long refused, long dropped, long written);
+
     [LoggerMessage(1101, LogLevel.Warning, "Retrying {Connector}/{Upstream}, attempt {Attempt} in {Delay} (status {Status}, exception {Exception})")]
     public static partial void Retrying(ILogger logger, string connector, string upstream, int attempt, TimeSpan delay, int? status, string? exception);
 

@@ -157,12 +157,11 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
     private string WriterName => GetType().Name;
 
     /// <summary>Completes when every row enqueued before the call has been written or given up (tests and shutdown).</summary>
-    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    public virtual async Task FlushAsync(CancellationToken cancellationToken = default)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-        while (_channel.Reader.Count > 0 || !_idle.Task.IsCompleted)
+        while (_channel.Reader.Count > 0 || _carried.Count > 0 || !_idle.Task.IsCompleted)
         {
-            await Task.WhenAny(_idle.Task, timer.WaitForNextTickAsync(cancellationToken).AsTask());
+            await Task.WhenAny(_idle.Task, Task.Delay(20, cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
         }
     }
@@ -212,6 +211,10 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
         }
 
         await CloseConnectionAsync();
+        if (Refused > 0 || Dropped > 0)
+        {
+            Log.WriterTotals(_logger, WriterName, Refused, Dropped, Written);
+        }
     }
 
     private static TimeSpan Backoff(int failures)
