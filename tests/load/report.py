@@ -37,8 +37,8 @@ def ratio_row(label, a, b, goal):
     v = a["rps"] / b["rps"]
     return (label, f"{v:.2f} ({a['rps']:,.0f} vs {b['rps']:,.0f} req/s)", f"≥ {goal}", verdict(v >= goal))
 
-def p99_row(label, a, goal):
-    if not valid(a):
+def p99_row(label, a, goal, errors_expected=False):
+    if not (valid(a) or (errors_expected and a is not None and a["n"] > 0)):
         return (label, NOFIG[0], f"≤ {goal} ms", NOFIG[1])
     return (label, f"{a['p99']:.2f} ms", f"≤ {goal} ms", verdict(a["p99"] <= goal))
 
@@ -71,7 +71,8 @@ if all(old.values()):
     f = old["pipeline-flaky"]
     success = 1 - f["bad"] / f["n"] if f["n"] else 0
     rows.append(("success under 20 % transient upstream faults (idempotent GETs)", f"{success:.3%}", "≥ 99.9 %", verdict(success >= 0.999)))
-    rows.append(p99_row("p99 of answers once the circuit is open", old["circuit-open"], 5))
+    # Its answers are 503 upstream_unavailable by design: the figure is how fast they come.
+    rows.append(p99_row("p99 of answers once the circuit is open (503 by design)", old["circuit-open"], 5, errors_expected=True))
 
 with open(out, "w") as o:
     o.write("# Benchmark results\n\n")
