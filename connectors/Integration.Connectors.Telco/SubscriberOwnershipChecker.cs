@@ -53,7 +53,8 @@ internal sealed class SubscriberOwnershipChecker(
             throw WithRemediation(ex);
         }
 
-        audit.RecordLookup(AuditAction, Connector, purpose, idNumber.Value, subjectMasked, AuditResult(result));
+        // The answer carries personal data: its audit row is committed first (or the caller gets 503 store_unavailable).
+        await audit.RecordLookupAsync(AuditAction, Connector, purpose, idNumber.Value, subjectMasked, AuditResult(result), cancellationToken);
         return result;
     }
 

@@ -47,6 +47,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton(CoreMigrations.Audit);
         services.AddSingleton(CoreMigrations.Monitoring);
         services.AddSingleton(CoreMigrations.JobLeases);
+        services.AddSingleton(CoreMigrations.MonitoringCalls);
         services.TryAddSingleton<StoreMigrator>();
         // First hosted service: the schema exists before anything else starts.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<StoreMigrator>()));

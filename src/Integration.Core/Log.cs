@@ -8,11 +8,17 @@ internal static partial class Log
     [LoggerMessage(1001, LogLevel.Information, "Applied store migration {MigrationId} ({Dialect})")]
     public static partial void MigrationApplied(ILogger logger, string migrationId, string dialect);
 
-    [LoggerMessage(1002, LogLevel.Error, "Writing a batch of {Count} {RowType} rows failed; they are dropped")]
-    public static partial void BatchWriteFailed(ILogger logger, string rowType, int count, Exception exception);
+    [LoggerMessage(1002, LogLevel.Error, "Writing a batch of {Count} rows ({Writer}) failed: {Refused} waiting callers answered store_unavailable, the other rows {Fate}")]
+    public static partial void BatchWriteFailed(ILogger logger, string writer, int count, int refused, string fate, Exception exception);
 
-    [LoggerMessage(1003, LogLevel.Warning, "The store cannot keep up with {Writer} rows: {Dropped} dropped so far to keep requests fast")]
+    [LoggerMessage(1003, LogLevel.Warning, "Best-effort rows of {Writer} dropped (queue full or retries exhausted): {Dropped} so far")]
     public static partial void RowsDropped(ILogger logger, string writer, long dropped);
+
+    [LoggerMessage(1004, LogLevel.Warning, "{Writer} refused a row because {Reason}; its request answered store_unavailable ({Refused} so far)")]
+    public static partial void RowsRefused(ILogger logger, string writer, string reason, long refused);
+
+    [LoggerMessage(1005, LogLevel.Warning, "{Writer}: {Refused} rows refused (answered store_unavailable), {Dropped} best-effort rows dropped, {Written} written since start")]
+    public static partial void WriterTotals(ILogger logger, string writer, long refused, long dropped, long written);
 
     [LoggerMessage(1101, LogLevel.Warning, "Retrying {Connector}/{Upstream}, attempt {Attempt} in {Delay} (status {Status}, exception {Exception})")]
     public static partial void Retrying(ILogger logger, string connector, string upstream, int attempt, TimeSpan delay, int? status, string? exception);

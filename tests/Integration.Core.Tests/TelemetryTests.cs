@@ -74,4 +74,36 @@ public sealed class TelemetryTests : IAsyncLifetime
         Assert.Single(rows.Select(r => r.SubjectHash).Distinct());
         Assert.All(rows, r => Assert.Equal("001*******45", r.SubjectMasked));
     }
+
+    [Fact]
+    public async Task TrackAsync_ManyCacheHitsInOneSecond_OneMonitoringRowCountingThem()
+    {
+        var clock = new Integration.Testing.ManualTimeProvider(DateTimeOffset.Parse("2026-11-25T09:00:00.100+07:00", System.Globalization.CultureInfo.InvariantCulture));
+        await using var host = await CoreHost.StartAsync(time: clock);
+        var telemetry = host.Get<ConnectorTelemetry>();
+        var cache = host.Get<ConnectorCache>();
+        var policy = new CachePolicy("Test", "lookup", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5));
+        var fetches = 0;
+        Task<CachedValue<CitizenAnswer>> Lookup() => telemetry.TrackAsync("Test", "lookup", ct => cache.GetOrFetchAsync(policy, "001089012345", _ =>
+        {
+            fetches++;
+            return Task.FromResult(new CitizenAnswer("001089012345", "x", "ok"));
+        }, CacheTestJson.Default.CitizenAnswer, ct), default);
+
+        for (var i = 0; i < 6; i++)
+        {
+            await Lookup();
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await Lookup(); // the next second: its own row
+        await telemetry.FlushAsync();
+
+        var rows = await telemetry.ReadRecentAsync(10);
+        Assert.Equal(1, fetches);
+        Assert.Equal(3, rows.Count);
+        Assert.Equal((1L, "miss"), (rows.Single(r => r.Cache == "miss").Calls, "miss"));
+        Assert.Equal(new[] { 1L, 5L }, rows.Where(r => r.Cache == "hit").Select(r => r.Calls).Order());
+        Assert.All(rows.Where(r => r.Cache == "hit"), r => Assert.Equal(0, r.At % 1000));
+    }
 }

@@ -30,13 +30,13 @@ internal static class Api
     /// <summary>A well-formed CCCD of a man born in 1995 that C06 does not know (answered <c>not_found</c>): a cache miss per <paramref name="n"/>.</summary>
     public static Citizen Unknown(int n) => new("036095" + n.ToString("D6", CultureInfo.InvariantCulture), "Lê Văn Cường", "1995-01-20");
 
-    public static async Task<HttpResponseMessage> VerifyAsync(HttpClient client, Citizen citizen, CancellationToken cancellationToken = default)
+    public static async Task<HttpResponseMessage> VerifyAsync(HttpClient client, Citizen citizen, CancellationToken cancellationToken = default, string purpose = Purpose)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, VerifyPath)
         {
             Content = JsonContent.Create(new { idNumber = citizen.IdNumber, fullName = citizen.FullName, dateOfBirth = citizen.DateOfBirth }),
         };
-        request.Headers.Add("X-Purpose", Purpose);
+        request.Headers.Add("X-Purpose", purpose);
         return await client.SendAsync(request, cancellationToken);
     }
 

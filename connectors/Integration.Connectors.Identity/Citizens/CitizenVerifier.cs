@@ -9,7 +9,8 @@ namespace Integration.Connectors.Identity.Citizens;
 
 /// <summary>
 /// Local checks, then the cache, then C06; one audit record per lookup, whatever its outcome (a
-/// request refused by the local checks looked nothing up and is not audited).
+/// request refused by the local checks looked nothing up and is not audited). An answer is returned only
+/// once its audit row is committed; a failed lookup's row is queued.
 /// </summary>
 internal sealed class CitizenVerifier(
     C06Client c06,
@@ -53,7 +54,9 @@ internal sealed class CitizenVerifier(
         }
 
         var value = answer.Value;
-        Audit(query, ResultName(value.Result));
+        // The answer carries personal data: its audit row is committed first (or the caller gets 503 store_unavailable).
+        await audit.RecordLookupAsync(Operation, IdentityServiceCollectionExtensions.Connector, query.Purpose, query.Id.Value, query.Id.Masked,
+            ResultName(value.Result), cancellationToken);
         return new CitizenVerification(
             value.Result,
             value.MismatchedFields,

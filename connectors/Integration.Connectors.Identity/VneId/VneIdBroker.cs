@@ -199,7 +199,7 @@ internal sealed class VneIdBroker(
                 return null;
             }
 
-            audit.RecordLookup("vneid_ticket_redeem", IdentityServiceCollectionExtensions.Connector, purpose, profile.IdNumber, profile.IdNumberMasked, "redeemed");
+            await audit.RecordLookupAsync("vneid_ticket_redeem", IdentityServiceCollectionExtensions.Connector, purpose, profile.IdNumber, profile.IdNumberMasked, "redeemed", ct);
             Log.TicketRedeemed(logger, profile.IdNumberMasked);
             return profile;
         }, cancellationToken);

@@ -20,17 +20,33 @@ public sealed record AuditRecord(
     string? SubjectMasked = null,
     string? SubjectHash = null);
 
-/// <summary>Records audit rows for personal-data lookups and operator actions.</summary>
+/// <summary>
+/// Records audit rows for personal-data lookups and operator actions. A lookup's row is committed before
+/// its answer leaves the gateway (<see cref="RecordLookupAsync"/>: group commit, the request waits for the
+/// batch transaction holding its row); other rows are queued and retried on failure.
+/// </summary>
 public sealed class AuditLog(GatewayStore store, CallerContext caller, PersonalDataProtector protector, TimeProvider time, ILogger<AuditLog> logger)
-    : BatchedStoreWriter<AuditLog.Row>(store, logger)
+    : BatchedStoreWriter<AuditLog.Row>(store, time, logger, capacity: 10_000)
 {
-    /// <summary>Records a lookup of <paramref name="subject"/> (an ID or phone number in clear; only its mask and keyed hash are kept).</summary>
+    /// <summary>
+    /// Records a lookup of <paramref name="subject"/> (an ID or phone number in clear; only its mask and keyed
+    /// hash are kept) and completes once the row is committed. Throws <see cref="Problems.StoreUnavailableException"/>
+    /// (503 <c>store_unavailable</c>) when the store cannot take it: the answer must then not be given.
+    /// </summary>
+    public Task RecordLookupAsync(string action, string connector, string? purpose, string subject, string subjectMasked, string result,
+        CancellationToken cancellationToken = default) =>
+        CommitAsync(ToRow(new AuditRecord(action, connector, result, purpose, subjectMasked, protector.Hash("subject", subject))), cancellationToken);
+
+    /// <summary>Queues a lookup's row without waiting for it (a lookup that answered nothing personal, e.g. a failure).</summary>
     public void RecordLookup(string action, string connector, string? purpose, string subject, string subjectMasked, string result) =>
         Record(new AuditRecord(action, connector, result, purpose, subjectMasked, protector.Hash("subject", subject)));
 
-    public void Record(AuditRecord record) => Enqueue(new Row(
+    /// <summary>Queues a row without waiting (operator actions, refusals); a failed batch is retried.</summary>
+    public void Record(AuditRecord record) => Enqueue(ToRow(record));
+
+    private Row ToRow(AuditRecord record) => new(
         Guid.CreateVersion7().ToString("N"),
-        time.GetUtcNow().ToUnixTimeMilliseconds(),
+        Time.GetUtcNow().ToUnixTimeMilliseconds(),
         caller.ClientName,
         record.Action,
         record.Connector,
@@ -38,7 +54,7 @@ public sealed class AuditLog(GatewayStore store, CallerContext caller, PersonalD
         record.SubjectMasked,
         record.SubjectHash,
         record.Result,
-        caller.TraceId));
+        caller.TraceId);
 
     /// <summary>Reads the newest rows first (operators, tests).</summary>
     public async Task<IReadOnlyList<Row>> ReadRecentAsync(int limit, CancellationToken cancellationToken = default)

@@ -61,6 +61,8 @@ public sealed class ConnectorCall
 /// Wraps each connector operation: times it, classifies its outcome, updates metrics and writes an
 /// operational-monitoring row (in the spirit of X-Road's: time, client, connector, operation,
 /// outcome, status, attempts, duration, cache) off the request path. No personal data in clear.
+/// A cache hit that needed no upstream is not worth a row of its own: hits are counted per client,
+/// connector, operation and second, and written as one row with <c>calls</c> and the mean duration.
 /// </summary>
 public sealed class ConnectorTelemetry(
     GatewayStore store,
@@ -69,15 +71,117 @@ public sealed class ConnectorTelemetry(
     ConnectorHealthRegistry health,
     TimeProvider time,
     ILogger<ConnectorTelemetry> logger)
-    : BatchedStoreWriter<ConnectorTelemetry.Row>(store, logger)
+    : BatchedStoreWriter<ConnectorTelemetry.Row>(store, time, logger, capacity: 50_000)
 {
+    private readonly Lock _hitsGate = new();
+    private readonly Dictionary<HitKey, HitTotals> _hits = [];
+    private long _hitsSecond;
+    private ITimer? _hitsTimer;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Writes the hits of seconds that are over when no further hit comes along to do it.
+        _hitsTimer = Time.CreateTimer(_ => FlushHits(Time.GetUtcNow().ToUnixTimeMilliseconds() / 1000), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_hitsTimer is not null)
+        {
+            await _hitsTimer.DisposeAsync();
+        }
+
+        FlushHits(long.MaxValue);
+        await base.StopAsync(cancellationToken);
+    }
+
+    /// <summary>Writes the counted hits too, then waits for the queue (tests).</summary>
+    public override Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        FlushHits(long.MaxValue);
+        return base.FlushAsync(cancellationToken);
+    }
+
+    private void CountHit(string client, string connector, string operation, double elapsedMs)
+    {
+        var second = Time.GetUtcNow().ToUnixTimeMilliseconds() / 1000;
+        if (second > Volatile.Read(ref _hitsSecond))
+        {
+            FlushHits(second);
+        }
+
+        lock (_hitsGate)
+        {
+            ref var totals = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(
+                _hits, new HitKey(second, client, connector, operation), out _);
+            totals.Calls++;
+            totals.TotalMs += elapsedMs;
+        }
+    }
+
+    /// <summary>Queues one row per key of the seconds before <paramref name="before"/>.</summary>
+    private void FlushHits(long before)
+    {
+        List<Row>? rows = null;
+        lock (_hitsGate)
+        {
+            if (before != long.MaxValue && before > _hitsSecond)
+            {
+                _hitsSecond = before;
+            }
+
+            foreach (var (key, totals) in _hits)
+            {
+                if (key.Second < before)
+                {
+                    (rows ??= []).Add(new Row(
+                        Guid.CreateVersion7().ToString("N"), key.Second * 1000, key.Client, key.Connector, null, key.Operation, "success",
+                        null, 0, totals.TotalMs / totals.Calls, "hit", null, null, totals.Calls));
+                }
+            }
+
+            if (rows is not null)
+            {
+                foreach (var row in rows)
+                {
+                    _hits.Remove(new HitKey(row.At / 1000, row.Client, row.Connector, row.Operation));
+                }
+            }
+        }
+
+        if (rows is not null)
+        {
+            foreach (var row in rows)
+            {
+                Enqueue(row);
+            }
+        }
+    }
+
+    private static string CacheName(CacheOutcome outcome) => outcome switch
+    {
+        CacheOutcome.Hit => "hit",
+        CacheOutcome.Miss => "miss",
+        CacheOutcome.Stale => "stale",
+        _ => "none",
+    };
+
+    private readonly record struct HitKey(long Second, string Client, string Connector, string Operation);
+
+    private struct HitTotals
+    {
+        public long Calls;
+        public double TotalMs;
+    }
+
     public async Task<T> TrackAsync<T>(string connector, string operation, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         var call = new ConnectorCall(connector, operation);
         using var activity = ConnectorActivity.Source.StartActivity($"{connector} {operation}");
         activity?.SetTag("gateway.connector", connector);
         activity?.SetTag("gateway.operation", operation);
-        var started = time.GetTimestamp();
+        var started = Time.GetTimestamp();
         string outcome = "success";
         string? errorCode = null;
         using (ConnectorCall.Enter(call))
@@ -111,11 +215,11 @@ public sealed class ConnectorTelemetry(
             }
             finally
             {
-                var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
+                var elapsed = Time.GetElapsedTime(started).TotalMilliseconds;
                 if (call.Cache != CacheOutcome.None)
                 {
                     health.Connector(connector).RecordCache(call.Cache);
-                    metrics.CacheLookups.Add(1, new("connector", connector), new("result", call.Cache.ToString().ToLowerInvariant()));
+                    metrics.CacheLookups.Add(1, new("connector", connector), new("result", CacheName(call.Cache)));
                 }
 
                 if (activity is not null)
@@ -135,20 +239,28 @@ public sealed class ConnectorTelemetry(
                 var tags = new TagList { { "connector", connector }, { "operation", operation }, { "outcome", outcome } };
                 metrics.Calls.Add(1, tags);
                 metrics.Duration.Record(elapsed, tags);
-                Enqueue(new Row(
-                    Guid.CreateVersion7().ToString("N"),
-                    time.GetUtcNow().ToUnixTimeMilliseconds(),
-                    caller.ClientName,
-                    connector,
-                    call.Upstream,
-                    operation,
-                    outcome,
-                    call.HttpStatus,
-                    call.Attempts,
-                    elapsed,
-                    call.Cache.ToString().ToLowerInvariant(),
-                    errorCode,
-                    caller.TraceId));
+                if (call.Cache == CacheOutcome.Hit && errorCode is null && outcome == "success" && call.Attempts == 0)
+                {
+                    CountHit(caller.ClientName, connector, operation, elapsed);
+                }
+                else
+                {
+                    Enqueue(new Row(
+                        Guid.CreateVersion7().ToString("N"),
+                        Time.GetUtcNow().ToUnixTimeMilliseconds(),
+                        caller.ClientName,
+                        connector,
+                        call.Upstream,
+                        operation,
+                        outcome,
+                        call.HttpStatus,
+                        call.Attempts,
+                        elapsed,
+                        CacheName(call.Cache),
+                        errorCode,
+                        caller.TraceId,
+                        1));
+                }
             }
         }
     }
@@ -160,7 +272,7 @@ public sealed class ConnectorTelemetry(
             """
             SELECT id AS Id, at AS At, client AS Client, connector AS Connector, upstream AS Upstream, operation AS Operation,
                    outcome AS Outcome, http_status AS HttpStatus, attempts AS Attempts, duration_ms AS DurationMs,
-                   cache AS Cache, error_code AS ErrorCode, trace_id AS TraceId
+                   cache AS Cache, error_code AS ErrorCode, trace_id AS TraceId, calls AS Calls
             FROM monitoring_records ORDER BY at DESC, id DESC LIMIT @limit
             """, new { limit });
         return rows.AsList();
@@ -169,7 +281,7 @@ public sealed class ConnectorTelemetry(
     protected override string Table => "monitoring_records";
 
     protected override IReadOnlyList<string> Columns { get; } =
-        ["id", "at", "client", "connector", "upstream", "operation", "outcome", "http_status", "attempts", "duration_ms", "cache", "error_code", "trace_id"];
+        ["id", "at", "client", "connector", "upstream", "operation", "outcome", "http_status", "attempts", "duration_ms", "cache", "error_code", "trace_id", "calls"];
 
     protected override void Bind(Row row, object?[] values)
     {
@@ -186,9 +298,10 @@ public sealed class ConnectorTelemetry(
         values[10] = row.Cache;
         values[11] = row.ErrorCode;
         values[12] = row.TraceId;
+        values[13] = row.Calls;
     }
 
     public sealed record Row(
         string Id, long At, string Client, string Connector, string? Upstream, string Operation, string Outcome,
-        long? HttpStatus, long Attempts, double DurationMs, string Cache, string? ErrorCode, string? TraceId);
+        long? HttpStatus, long Attempts, double DurationMs, string Cache, string? ErrorCode, string? TraceId, long Calls);
 }

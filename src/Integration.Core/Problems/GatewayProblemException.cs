@@ -76,3 +76,17 @@ public sealed class UpstreamErrorException(string upstream, string detail, bool 
 {
     public override bool Transient => transient;
 }
+
+/// <summary>
+/// 503: the gateway's own store cannot record what the answer requires (an audit row of a personal-data
+/// lookup), so the answer is withheld; the caller retries after <c>Retry-After</c>.
+/// </summary>
+public sealed class StoreUnavailableException : GatewayProblemException
+{
+    public StoreUnavailableException()
+        : base(503, ProblemCodes.StoreUnavailable, "The gateway's store is not reachable.",
+            "The lookup could not be recorded in the audit log, so its answer is withheld; retry after the time in Retry-After.")
+    {
+        RetryAfter = TimeSpan.FromSeconds(2);
+    }
+}

@@ -1,66 +1,167 @@
 using System.Data.Common;
 using System.Threading.Channels;
+using Integration.Core.Problems;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Integration.Core.Store;
 
 /// <summary>
-/// Writes rows off the request path: callers enqueue, one background loop inserts whatever has
-/// accumulated in a single transaction (so batches grow with load), and a stop drains the queue.
-/// A full queue drops the oldest row and counts it rather than slowing callers down.
+/// Writes rows in batches on one background loop: whatever has accumulated while the previous batch
+/// was written goes in the next transaction, so batches grow with load.
+/// <list type="bullet">
+/// <item><see cref="CommitAsync"/> (durable rows, e.g. the audit row of a personal-data answer): the caller
+/// waits until the transaction holding its row has committed (group commit: many callers, one commit). If
+/// the queue stays full beyond <see cref="QueueWait"/>, the batch fails or the commit takes longer than
+/// <see cref="CommitTimeout"/>, it gets a <see cref="StoreUnavailableException"/> (503 <c>store_unavailable</c>),
+/// so nothing is answered that is not recorded.</item>
+/// <item><see cref="Enqueue"/> (best-effort rows, e.g. monitoring): never waits; a failed batch is retried
+/// with backoff (<see cref="MaxRetries"/> times) before its rows are dropped; a full queue drops the new
+/// row. Both are counted (<see cref="Dropped"/>) and logged.</item>
+/// </list>
+/// The queue is bounded (<c>capacity</c>), so memory is too. An orderly stop drains it.
 /// </summary>
 public abstract class BatchedStoreWriter<T> : BackgroundService
 {
-    private readonly Channel<T> _channel;
+    private const int MaxRetries = 10;
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
+
+    private readonly Channel<Entry> _channel;
     private readonly GatewayStore _store;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly List<Entry> _carried = [];
+    private int _carriedFailures;
     private DbConnection? _connection;
+    private DbCommand? _insert;
     private long _dropped;
+    private long _refused;
     private long _written;
+    private long _failedBatches;
     private TaskCompletionSource _idle = NewIdle();
 
-    protected BatchedStoreWriter(GatewayStore store, ILogger logger, int capacity = 100_000)
+    protected BatchedStoreWriter(GatewayStore store, TimeProvider time, ILogger logger, int capacity)
     {
         _store = store;
+        _time = time;
         _logger = logger;
-        _channel = Channel.CreateBounded<T>(new BoundedChannelOptions(capacity)
+        _channel = Channel.CreateBounded<Entry>(new BoundedChannelOptions(capacity)
         {
-            FullMode = BoundedChannelFullMode.DropOldest,
+            FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
-        }, _ => OnDropped());
+        });
     }
 
     protected GatewayStore Store => _store;
 
+    protected TimeProvider Time => _time;
+
+    /// <summary>Best-effort rows lost: the queue was full, or a batch failed <see cref="MaxRetries"/> times.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>
-    /// The queue is full because the store cannot keep up: the oldest row is dropped so requests are
-    /// not slowed down. Operators are told (a warning per 10,000 rows dropped, and the dropped count on
-    /// the <c>gateway.store.rows_dropped</c> counter) rather than left to find out from a gap.
-    /// </summary>
-    private void OnDropped()
-    {
-        var dropped = Interlocked.Increment(ref _dropped);
-        if (dropped % 10_000 == 1)
-        {
-            Log.RowsDropped(_logger, typeof(T).DeclaringType?.Name ?? typeof(T).Name, dropped);
-        }
-    }
+    /// <summary>Durable rows refused (their callers were answered 503 <c>store_unavailable</c>).</summary>
+    public long Refused => Interlocked.Read(ref _refused);
 
     public long Written => Interlocked.Read(ref _written);
 
+    /// <summary>Batches whose transaction failed (each is retried or refused, never silently lost).</summary>
+    public long FailedBatches => Interlocked.Read(ref _failedBatches);
+
+    /// <summary>Rows waiting to be written.</summary>
+    public int Queued => _channel.Reader.Count;
+
     protected int MaxBatch { get; init; } = 1000;
 
-    public void Enqueue(T item) => _channel.Writer.TryWrite(item);
+    /// <summary>How long a durable row waits for room in a full queue before its caller is refused.</summary>
+    public TimeSpan QueueWait { get; init; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Completes when every row enqueued before the call has been written (tests and shutdown).</summary>
-    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    /// <summary>How long a durable row waits for its commit before its caller is refused.</summary>
+    public TimeSpan CommitTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Queues a best-effort row; never waits. A full queue drops the row (counted, logged).</summary>
+    public void Enqueue(T item)
     {
-        while (_channel.Reader.Count > 0 || !_idle.Task.IsCompleted)
+        if (!_channel.Writer.TryWrite(new Entry(item, null)))
         {
-            await Task.WhenAny(_idle.Task, Task.Delay(50, cancellationToken));
+            CountDropped(1);
+        }
+    }
+
+    /// <summary>
+    /// Queues a durable row and completes once the transaction holding it has committed. Throws
+    /// <see cref="StoreUnavailableException"/> when the store cannot take it (queue full beyond
+    /// <see cref="QueueWait"/>, the batch failed, or no commit within <see cref="CommitTimeout"/>).
+    /// </summary>
+    public async Task CommitAsync(T item, CancellationToken cancellationToken = default)
+    {
+        var committed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entry = new Entry(item, committed);
+        if (!_channel.Writer.TryWrite(entry))
+        {
+            using var wait = new CancellationTokenSource(QueueWait, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(wait.Token, cancellationToken);
+            try
+            {
+                await _channel.Writer.WriteAsync(entry, linked.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw Refuse("the queue is full");
+            }
+            catch (ChannelClosedException)
+            {
+                throw Refuse("the gateway is stopping");
+            }
+        }
+
+        bool ok;
+        try
+        {
+            ok = await committed.Task.WaitAsync(CommitTimeout, _time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // The row stays queued and will be written when the store answers; this answer is refused.
+            throw Refuse("the commit did not complete in time");
+        }
+
+        if (!ok)
+        {
+            throw Refuse("the batch holding the row failed");
+        }
+    }
+
+    private StoreUnavailableException Refuse(string reason)
+    {
+        var refused = Interlocked.Increment(ref _refused);
+        if (refused % 1000 == 1)
+        {
+            Log.RowsRefused(_logger, WriterName, reason, refused);
+        }
+
+        return new StoreUnavailableException();
+    }
+
+    private void CountDropped(long count)
+    {
+        var before = Interlocked.Add(ref _dropped, count) - count;
+        if (before / 10_000 != (before + count) / 10_000 || before == 0)
+        {
+            Log.RowsDropped(_logger, WriterName, before + count);
+        }
+    }
+
+    private string WriterName => GetType().Name;
+
+    /// <summary>Completes when every row enqueued before the call has been written or given up (tests and shutdown).</summary>
+    public virtual async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        while (_channel.Reader.Count > 0 || _carried.Count > 0 || !_idle.Task.IsCompleted)
+        {
+            await Task.WhenAny(_idle.Task, Task.Delay(20, cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
         }
     }
@@ -74,76 +175,213 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
     /// <summary>Copies one row's values into <paramref name="values"/>, in <see cref="Columns"/> order.</summary>
     protected abstract void Bind(T row, object?[] values);
 
-    /// <summary>
-    /// Inserts the batch with multi-row INSERT statements (up to <see cref="RowsPerStatement"/> rows each):
-    /// one statement per hundred rows instead of one per row is what lets the writers keep up with a
-    /// cached endpoint serving tens of thousands of requests a second.
-    /// </summary>
-    private async Task WriteAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<T> batch)
-    {
-        var columns = Columns;
-        var values = new object?[columns.Count];
-        for (var start = 0; start < batch.Count; start += RowsPerStatement)
-        {
-            var rows = Math.Min(RowsPerStatement, batch.Count - start);
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = InsertSql(rows);
-            for (var r = 0; r < rows; r++)
-            {
-                Bind(batch[start + r], values);
-                for (var c = 0; c < values.Length; c++)
-                {
-                    var parameter = command.CreateParameter();
-                    parameter.ParameterName = $"@p{r}_{c}";
-                    parameter.Value = values[c] ?? DBNull.Value;
-                    command.Parameters.Add(parameter);
-                }
-            }
-
-            await command.ExecuteNonQueryAsync();
-        }
-    }
-
-    private const int RowsPerStatement = 100;
-    private readonly Dictionary<int, string> _insertSql = [];
-
-    private string InsertSql(int rows)
-    {
-        if (!_insertSql.TryGetValue(rows, out var sql))
-        {
-            var builder = new System.Text.StringBuilder()
-                .Append("INSERT INTO ").Append(Table).Append(" (").Append(string.Join(", ", Columns)).Append(") VALUES ");
-            for (var r = 0; r < rows; r++)
-            {
-                builder.Append(r == 0 ? "(" : ", (");
-                builder.Append(string.Join(", ", Enumerable.Range(0, Columns.Count).Select(c => $"@p{r}_{c}")));
-                builder.Append(')');
-            }
-
-            _insertSql[rows] = sql = builder.ToString();
-        }
-
-        return sql;
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<T>(MaxBatch);
+        var batch = new List<Entry>(MaxBatch);
+        var values = new object?[Columns.Count];
         _idle.TrySetResult();
         try
         {
-            while (await _channel.Reader.WaitToReadAsync(stoppingToken))
+            while (true)
             {
-                await DrainAsync(batch, CancellationToken.None);
+                if (_carried.Count > 0)
+                {
+                    // The last batch failed: wait, then try its best-effort rows again with whatever came since.
+                    await Task.Delay(Backoff(_carriedFailures), _time, stoppingToken);
+                }
+                else if (!await _channel.Reader.WaitToReadAsync(stoppingToken))
+                {
+                    break;
+                }
+
+                await WriteNextBatchAsync(batch, values);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
 
-        // Stopping: write what is left so an orderly shutdown loses nothing.
-        await DrainAsync(batch, CancellationToken.None);
+        // Stopping: write what is left so an orderly shutdown loses nothing (a few attempts at most).
+        _channel.Writer.TryComplete();
+        for (var attempt = 0; attempt < 3 && (_carried.Count > 0 || _channel.Reader.Count > 0); attempt++)
+        {
+            while (await WriteNextBatchAsync(batch, values) && _channel.Reader.Count > 0)
+            {
+            }
+        }
+
+        await CloseConnectionAsync();
+        if (Refused > 0 || Dropped > 0)
+        {
+            Log.WriterTotals(_logger, WriterName, Refused, Dropped, Written);
+        }
+    }
+
+    private static TimeSpan Backoff(int failures)
+    {
+        var delay = FirstBackoff * Math.Pow(2, Math.Max(0, failures - 1));
+        return delay < MaxBackoff ? delay : MaxBackoff;
+    }
+
+    /// <summary>One transaction: the carried rows of a failed batch, then queued rows up to <see cref="MaxBatch"/>.</summary>
+    private async Task<bool> WriteNextBatchAsync(List<Entry> batch, object?[] values)
+    {
+        _idle = NewIdle();
+        batch.Clear();
+        batch.AddRange(_carried);
+        _carried.Clear();
+        while (batch.Count < MaxBatch && _channel.Reader.TryRead(out var entry))
+        {
+            batch.Add(entry);
+        }
+
+        try
+        {
+            if (batch.Count == 0)
+            {
+                return true;
+            }
+
+            try
+            {
+                await WriteAsync(batch, values);
+            }
+            catch (Exception ex)
+            {
+                Interlocked.Increment(ref _failedBatches);
+                await CloseConnectionAsync(); // the store may have restarted: a fresh connection next time
+                Failed(batch, ex);
+                return false;
+            }
+
+            Interlocked.Add(ref _written, batch.Count);
+            _carriedFailures = 0;
+            foreach (var entry in batch)
+            {
+                entry.Committed?.TrySetResult(true);
+            }
+
+            return true;
+        }
+        finally
+        {
+            _idle.TrySetResult();
+        }
+    }
+
+    /// <summary>Durable rows' callers are refused at once; best-effort rows are carried to the next attempt, up to <see cref="MaxRetries"/>.</summary>
+    private void Failed(List<Entry> batch, Exception ex)
+    {
+        _carriedFailures++;
+        var giveUp = _carriedFailures > MaxRetries;
+        var refused = 0;
+        foreach (var entry in batch)
+        {
+            if (entry.Committed is { } waiter)
+            {
+                waiter.TrySetResult(false);
+                refused++;
+            }
+            else if (!giveUp)
+            {
+                _carried.Add(entry);
+            }
+        }
+
+        var bestEffort = batch.Count - refused;
+        if (giveUp)
+        {
+            _carriedFailures = 0;
+            CountDropped(bestEffort);
+        }
+
+        Log.BatchWriteFailed(_logger, WriterName, batch.Count, refused, giveUp ? "dropped" : "retried", ex);
+    }
+
+    private async Task WriteAsync(List<Entry> batch, object?[] values)
+    {
+        _connection ??= await _store.OpenDedicatedWriterAsync();
+        if (_connection is NpgsqlConnection postgres)
+        {
+            await using var tx = await postgres.BeginTransactionAsync();
+            await using (var copy = await postgres.BeginBinaryImportAsync(CopySql))
+            {
+                foreach (var entry in batch)
+                {
+                    Bind(entry.Row, values);
+                    await copy.StartRowAsync();
+                    foreach (var value in values)
+                    {
+                        if (value is null)
+                        {
+                            await copy.WriteNullAsync();
+                        }
+                        else
+                        {
+                            await copy.WriteAsync(value);
+                        }
+                    }
+                }
+
+                await copy.CompleteAsync();
+            }
+
+            await tx.CommitAsync();
+            return;
+        }
+
+        // SQLite: one prepared single-row INSERT, executed per row, in one transaction per batch; the two
+        // writers take turns on SQLite's single write lock.
+        var sqlite = (SqliteConnection)_connection;
+        await _store.SqliteBatchGate.WaitAsync();
+        try
+        {
+            using var tx = sqlite.BeginTransaction(deferred: false);
+            var insert = _insert ??= PrepareSqliteInsert(sqlite);
+            insert.Transaction = tx;
+            var parameters = insert.Parameters;
+            foreach (var entry in batch)
+            {
+                Bind(entry.Row, values);
+                for (var c = 0; c < values.Length; c++)
+                {
+                    parameters[c].Value = values[c] ?? DBNull.Value;
+                }
+
+                insert.ExecuteNonQuery();
+            }
+
+            tx.Commit();
+        }
+        finally
+        {
+            _store.SqliteBatchGate.Release();
+        }
+    }
+
+    private string CopySql => $"COPY {Table} ({string.Join(", ", Columns)}) FROM STDIN (FORMAT BINARY)";
+
+    private SqliteCommand PrepareSqliteInsert(SqliteConnection connection)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText =
+            $"INSERT INTO {Table} ({string.Join(", ", Columns)}) VALUES ({string.Join(", ", Columns.Select((_, i) => "@p" + i))})";
+        for (var c = 0; c < Columns.Count; c++)
+        {
+            command.Parameters.Add(new SqliteParameter("@p" + c, DBNull.Value));
+        }
+
+        return command;
+    }
+
+    private async Task CloseConnectionAsync()
+    {
+        if (_insert is not null)
+        {
+            await _insert.DisposeAsync();
+            _insert = null;
+        }
+
         if (_connection is not null)
         {
             await _connection.DisposeAsync();
@@ -151,56 +389,7 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
         }
     }
 
-    private async Task DrainAsync(List<T> batch, CancellationToken cancellationToken)
-    {
-        while (_channel.Reader.TryPeek(out _))
-        {
-            _idle = NewIdle();
-            batch.Clear();
-            while (batch.Count < MaxBatch && _channel.Reader.TryRead(out var item))
-            {
-                batch.Add(item);
-            }
-
-            try
-            {
-                _connection ??= await _store.OpenDedicatedWriterAsync(cancellationToken);
-                var gate = _store.Dialect == StoreDialect.Sqlite ? _store.SqliteBatchGate : null;
-                if (gate is not null)
-                {
-                    await gate.WaitAsync(cancellationToken);
-                }
-
-                try
-                {
-                    await using var tx = await _store.BeginWriteAsync(_connection, cancellationToken);
-                    await WriteAsync(_connection, tx, batch);
-                    await tx.CommitAsync(cancellationToken);
-                }
-                finally
-                {
-                    gate?.Release();
-                }
-
-                Interlocked.Add(ref _written, batch.Count);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Interlocked.Add(ref _dropped, batch.Count);
-                Log.BatchWriteFailed(_logger, typeof(T).Name, batch.Count, ex);
-                // The store may have restarted: open a fresh connection for the next batch.
-                if (_connection is not null)
-                {
-                    await _connection.DisposeAsync();
-                    _connection = null;
-                }
-            }
-            finally
-            {
-                _idle.TrySetResult();
-            }
-        }
-    }
-
     private static TaskCompletionSource NewIdle() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly record struct Entry(T Row, TaskCompletionSource<bool>? Committed);
 }

@@ -53,4 +53,9 @@ internal static class CoreMigrations
             last_run_slot BIGINT NOT NULL
         );
         """);
+
+    /// <summary>A monitoring row may stand for several calls: cache hits are counted per client, operation and second.</summary>
+    public static readonly StoreMigration MonitoringCalls = new(
+        "0010-core-monitoring-calls",
+        "ALTER TABLE monitoring_records ADD COLUMN calls BIGINT NOT NULL DEFAULT 1;");
 }

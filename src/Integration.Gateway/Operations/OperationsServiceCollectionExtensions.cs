@@ -50,7 +50,9 @@ internal static class OperationsServiceCollectionExtensions
         {
             new Measurement<long>(audit.Dropped, new KeyValuePair<string, object?>("writer", "audit")),
             new Measurement<long>(telemetry.Dropped, new KeyValuePair<string, object?>("writer", "monitoring")),
-        }, "{row}", "Audit or monitoring rows dropped because the store could not keep up.");
+        }, "{row}", "Best-effort audit or monitoring rows dropped (queue full, or a batch failed every retry).");
+        metrics.Meter.CreateObservableCounter("gateway.store.rows_refused", () => audit.Refused,
+            "{row}", "Lookup audit rows the store could not take; each lookup was answered 503 store_unavailable.");
         metrics.Meter.CreateObservableGauge("gateway.outbox.backlog", () =>
             registry.Connectors.Where(c => c.LastBacklog is not null).SelectMany(c => new[]
             {

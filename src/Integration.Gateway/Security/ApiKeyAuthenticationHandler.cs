@@ -29,14 +29,14 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
+        var key = values[0]!;
         Span<byte> presented = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(values[0]!), presented);
-        Span<byte> expected = stackalloc byte[32];
+        Span<byte> utf8 = Encoding.UTF8.GetMaxByteCount(key.Length) <= 256 ? stackalloc byte[256] : new byte[Encoding.UTF8.GetMaxByteCount(key.Length)];
+        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(key, utf8)], presented);
         GatewayClient? match = null;
-        foreach (var client in gateway.CurrentValue.Clients)
+        foreach (var (client, expected) in KnownHashes(gateway.CurrentValue))
         {
-            if (Convert.FromHexString(client.KeyHash, expected, out _, out _) == System.Buffers.OperationStatus.Done
-                && CryptographicOperations.FixedTimeEquals(presented, expected))
+            if (CryptographicOperations.FixedTimeEquals(presented, expected))
             {
                 match ??= client;
             }
@@ -51,6 +51,24 @@ internal sealed class ApiKeyAuthenticationHandler(
         claims.AddRange(match.Scopes.Select(s => new Claim(Scopes.ClaimType, s)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+    }
+
+    private static (GatewayOptions Options, (GatewayClient Client, byte[] Hash)[] Hashes)? _known;
+
+    /// <summary>The configured key hashes as bytes, decoded once per configuration rather than per request.</summary>
+    private static (GatewayClient Client, byte[] Hash)[] KnownHashes(GatewayOptions options)
+    {
+        var known = _known;
+        if (known is { } k && ReferenceEquals(k.Options, options))
+        {
+            return k.Hashes;
+        }
+
+        var hashes = options.Clients
+            .Select(c => (Client: c, Hash: c.KeyHash is { Length: 64 } hex ? Convert.FromHexString(hex) : new byte[32]))
+            .ToArray();
+        _known = (options, hashes);
+        return hashes;
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

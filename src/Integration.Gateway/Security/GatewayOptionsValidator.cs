@@ -37,9 +37,9 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 errors.Add($"{key}:Scopes has '{scope}'; known scopes are {string.Join(", ", Scopes.All)}.");
             }
 
-            if (c.PermitPerMinute is < 1 or > 1_000_000)
+            if (c.PermitPerMinute is < 1 or > 100_000_000)
             {
-                errors.Add($"{key}:PermitPerMinute ({c.PermitPerMinute}) must be between 1 and 1000000.");
+                errors.Add($"{key}:PermitPerMinute ({c.PermitPerMinute}) must be between 1 and 100000000.");
             }
         }
 
