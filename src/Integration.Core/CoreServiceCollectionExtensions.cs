@@ -31,6 +31,11 @@ public static class CoreServiceCollectionExtensions
             .Validate(o => o.Provider != "postgres" || !string.IsNullOrWhiteSpace(o.ConnectionString), "Store:ConnectionString is required when Store:Provider is 'postgres'.")
             .ValidateOnStart();
         services.AddOptions<RedisOptions>().Bind(configuration.GetSection(RedisOptions.SectionName));
+        services.AddOptions<CacheOptions>().Bind(configuration.GetSection(CacheOptions.SectionName))
+            .Validate(o => o.FactorySoftTimeout > TimeSpan.Zero, "Cache:FactorySoftTimeout must be positive.")
+            .Validate(o => o.FailSafeThrottle >= TimeSpan.Zero, "Cache:FailSafeThrottle must not be negative.")
+            .Validate(o => o.RedisRetryAfter > TimeSpan.Zero, "Cache:RedisRetryAfter must be positive.")
+            .ValidateOnStart();
         services.AddOptions<PrivacyOptions>().Bind(configuration.GetSection(PrivacyOptions.SectionName))
             .Validate<IOptions<RedisOptions>>(
                 (p, r) => string.IsNullOrWhiteSpace(r.Value.Configuration) || (!string.IsNullOrEmpty(p.HashKey) && !string.IsNullOrEmpty(p.EncryptionKey)),
@@ -69,8 +74,8 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ConnectorTelemetry>());
 
         services.TryAddSingleton<Jobs.JobLease>();
-        services.TryAddSingleton<RedisCacheStore>();
-        services.AddHostedService(sp => sp.GetRequiredService<RedisCacheStore>());
+        services.TryAddSingleton<RedisConnection>();
+        services.AddHostedService(sp => sp.GetRequiredService<RedisConnection>());
         services.TryAddSingleton<ConnectorCache>();
         services.AddOutbox(configuration);
         return services;

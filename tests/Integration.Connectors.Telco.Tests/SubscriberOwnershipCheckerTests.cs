@@ -351,8 +351,8 @@ public sealed class SubscriberOwnershipCheckerTests
         using var two = new GatewayFactory(new GatewayFactoryOptions { Redis = true, HashKey = first.HashKey, EncryptionKey = first.EncryptionKey });
         using var clientOne = one.CreateClient(GatewayFactory.DeskKey);
         using var clientTwo = two.CreateClient(GatewayFactory.DeskKey);
-        await one.Services.GetRequiredService<Integration.Core.Caching.RedisCacheStore>().ConnectedAsync;
-        await two.Services.GetRequiredService<Integration.Core.Caching.RedisCacheStore>().ConnectedAsync;
+        await one.Services.GetRequiredService<Integration.Core.Caching.RedisConnection>().ConnectedAsync;
+        await two.Services.GetRequiredService<Integration.Core.Caching.RedisConnection>().ConnectedAsync;
 
         Assert.Equal("upstream", (await TelcoApi.CheckOkAsync(clientOne, "0911000004")).Text("source"));
         await GatewayFactory.WireMock.ResetRequestsAsync();

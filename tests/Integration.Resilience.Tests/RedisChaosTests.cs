@@ -38,8 +38,8 @@ public sealed class RedisChaosTests(ITestOutputHelper output) : IAsyncLifetime
         using var b = NewGateway();
         using var clientA = a.CreateClient(GatewayFactory.DeskKey);
         using var clientB = b.CreateClient(GatewayFactory.DeskKey);
-        var cacheA = a.Services.GetRequiredService<RedisCacheStore>();
-        var cacheB = b.Services.GetRequiredService<RedisCacheStore>();
+        var cacheA = a.Services.GetRequiredService<RedisConnection>();
+        var cacheB = b.Services.GetRequiredService<RedisConnection>();
         var offset = RandomNumberGenerator.GetInt32(0, 300_000);
 
         // A third of the calls are answered from the cache (citizen An), the others are misses that reach the mocks.
