@@ -1,6 +1,7 @@
 using Integration.Core.Audit;
 using Integration.Core.Caching;
 using Integration.Core.Hosting;
+using Integration.Core.Jobs;
 using Integration.Core.Monitoring;
 using Integration.Core.Outbox;
 using Integration.Core.Privacy;
@@ -48,6 +49,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton(CoreMigrations.Audit);
         services.AddSingleton(CoreMigrations.Monitoring);
         services.AddSingleton(CoreMigrations.JobLeases);
+        services.AddSingleton(CoreMigrations.QuartzStore);
+        services.AddSingleton(CoreMigrations.DropJobLeases);
         services.TryAddSingleton<StoreMigrator>();
         // First hosted service: the schema exists before anything else starts.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<StoreMigrator>()));
@@ -73,7 +76,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<ConnectorTelemetry>();
         services.AddHostedService(sp => sp.GetRequiredService<ConnectorTelemetry>());
 
-        services.TryAddSingleton<Jobs.JobLease>();
+        services.AddClusterScheduler(configuration);
         services.TryAddSingleton<RedisConnection>();
         services.AddHostedService(sp => sp.GetRequiredService<RedisConnection>());
         services.TryAddSingleton<ConnectorCache>();

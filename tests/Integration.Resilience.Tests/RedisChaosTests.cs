@@ -77,6 +77,11 @@ public sealed class RedisChaosTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"{load.Completed} checks: {killedAt} before the kill, {restartedAt - killedAt} while Redis was down, " +
             $"{load.Completed - restartedAt} after its restart; L2 written again {backAfter.TotalMilliseconds:0} ms after the restart; " +
             $"unexpected answers: {load.Unexpected.Count}");
+        foreach (var unexpected in load.Unexpected.Take(5))
+        {
+            output.WriteLine(unexpected);
+        }
+
         Assert.Empty(load.Unexpected);
         Assert.Equal(load.Completed, load.Succeeded);
 
