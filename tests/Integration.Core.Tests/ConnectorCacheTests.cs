@@ -141,13 +141,8 @@ public sealed class ConnectorCacheTests : IAsyncLifetime
     [Fact]
     public async Task ClearConnector_WithRedis_DropsTheAnswerOnEveryInstance()
     {
-        var redis = TestServers.Redis;
-        await redis.FlushAllAsync();
-        var hashKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var aesKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var settings = new Dictionary<string, string?> { ["Redis:Configuration"] = redis.ConnectionString };
-        await using var first = await CoreHost.StartAsync(settings, hashKey: hashKey, encryptionKey: aesKey);
-        await using var second = await CoreHost.StartAsync(settings, hashKey: hashKey, encryptionKey: aesKey);
+        await using var pair = await RedisPair.StartAsync();
+        var (first, second) = (pair.First, pair.Second);
         var calls = 0;
         Task<CitizenAnswer> Fetch(CancellationToken _) => Task.FromResult(new CitizenAnswer(IdNumber, FullName, "v" + Interlocked.Increment(ref calls)));
         await first.Get<ConnectorCache>().GetOrFetchAsync(Policy, IdNumber, Fetch, CacheTestJson.Default.CitizenAnswer, default);
@@ -168,14 +163,8 @@ public sealed class ConnectorCacheTests : IAsyncLifetime
     public async Task GetOrFetch_WithRedis_SecondInstanceReadsL2_AndNoPersonalDataInRedis()
     {
         var redis = TestServers.Redis;
-        await redis.FlushAllAsync();
-        var hashKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var aesKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var settings = new Dictionary<string, string?> { ["Redis:Configuration"] = redis.ConnectionString };
-        await using var first = await CoreHost.StartAsync(settings, hashKey: hashKey, encryptionKey: aesKey);
-        await using var second = await CoreHost.StartAsync(settings, hashKey: hashKey, encryptionKey: aesKey);
-        await first.Get<RedisConnection>().ConnectedAsync;
-        await second.Get<RedisConnection>().ConnectedAsync;
+        await using var pair = await RedisPair.StartAsync();
+        var (first, second) = (pair.First, pair.Second);
 
         var written = await first.Get<ConnectorCache>().GetOrFetchAsync(Policy, IdNumber + "|" + FullName, _ => FetchFromWireMockAsync(first), CacheTestJson.Default.CitizenAnswer, default);
         var read = await second.Get<ConnectorCache>().GetOrFetchAsync<CitizenAnswer>(Policy, IdNumber + "|" + FullName, _ => throw new InvalidOperationException("must come from L2"), CacheTestJson.Default.CitizenAnswer, default);
@@ -240,5 +229,28 @@ public sealed class ConnectorCacheTests : IAsyncLifetime
             "the cache writes to Redis again after it restarts",
             TimeSpan.FromSeconds(30));
         Assert.Contains(host.Logs.Lines, l => l.Contains("Redis is back", StringComparison.Ordinal));
+    }
+
+    /// <summary>Two hosts sharing the (flushed) test Redis and the same privacy keys, as two gateway instances would.</summary>
+    private sealed record RedisPair(CoreHost First, CoreHost Second) : IAsyncDisposable
+    {
+        public static async Task<RedisPair> StartAsync()
+        {
+            await TestServers.Redis.FlushAllAsync();
+            var hashKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+            var aesKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+            var settings = new Dictionary<string, string?> { ["Redis:Configuration"] = TestServers.Redis.ConnectionString };
+            var first = await CoreHost.StartAsync(settings, hashKey: hashKey, encryptionKey: aesKey);
+            var second = await CoreHost.StartAsync(settings, hashKey: hashKey, encryptionKey: aesKey);
+            await first.Get<RedisConnection>().ConnectedAsync;
+            await second.Get<RedisConnection>().ConnectedAsync;
+            return new RedisPair(first, second);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await First.DisposeAsync();
+            await Second.DisposeAsync();
+        }
     }
 }
