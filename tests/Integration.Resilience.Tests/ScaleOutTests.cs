@@ -187,6 +187,13 @@ public sealed class ScaleOutTests(ScaleOutTests.Pair pair, ITestOutputHelper out
         var queries = after - before;
         output.WriteLine($"{slots} slots fired, {queries} querydr calls in them; cluster nodes checked in: {string.Join(", ", nodes)} " +
             $"(instances: pid {pair.A.ProcessId}, pid {pair.B.ProcessId})");
+        await using (var connection = new NpgsqlConnection(pair.Database))
+        {
+            var runs = await connection.QueryAsync<(long At, long Attempts, string Outcome)>(
+                "SELECT at, attempts, outcome FROM monitoring_records WHERE client = 'job:payment-reconciliation' AND operation = 'querydr' ORDER BY at");
+            output.WriteLine("reconciliation querydr calls (at, attempts, outcome): " + string.Join("; ", runs.Select(r => $"{r.At % 100_000} {r.Attempts} {r.Outcome}")));
+        }
+
         Assert.Equal(2, nodes.Count);
         Assert.InRange(queries, slots - 2, slots + 2);
 

@@ -103,15 +103,16 @@ public static class CredentialHttpClientBuilderExtensions
 {
     /// <summary>
     /// Adds the credential handler of <typeparamref name="TIssuer"/> to a client registered with
-    /// <see cref="UpstreamHttpClientExtensions.AddUpstreamHttpClient{TClient}"/>: inside the resilience
-    /// handler, so every attempt carries a valid credential and a rejected one is renewed within the attempt.
+    /// <see cref="UpstreamHttpClientExtensions.AddUpstreamHttpClient{TClient}"/>, outside the resilience
+    /// handler: fetching a credential is never part of an attempt's time, and the request sent again after a
+    /// rejection goes through the whole pipeline (retries, breaker) like the first.
     /// </summary>
     public static IHttpClientBuilder AddCredentialHandler<TIssuer>(this IHttpClientBuilder builder)
         where TIssuer : class, ICredentialIssuer
     {
         builder.Services.TryAddSingleton<TIssuer>();
         builder.Services.TryAddSingleton<CredentialCache<TIssuer>>();
-        return builder.AddHttpMessageHandler(sp => new CredentialHandler<TIssuer>(
-            sp.GetRequiredService<CredentialCache<TIssuer>>(), sp.GetRequiredService<TIssuer>()));
+        return builder.ConfigureAdditionalHttpMessageHandlers((handlers, sp) => handlers.Insert(0, new CredentialHandler<TIssuer>(
+            sp.GetRequiredService<CredentialCache<TIssuer>>(), sp.GetRequiredService<TIssuer>())));
     }
 }
