@@ -29,11 +29,11 @@ public static class IdentityServiceCollectionExtensions
 
         services.AddUpstreamHttpClient<LgspTokenClient>(Connector, LgspTokenClient.Upstream, sp => Options(sp).Lgsp.BaseUrl);
         services.AddUpstreamHttpClient<C06Client>(Connector, C06Client.Upstream, sp => Options(sp).C06.BaseUrl)
-            .AddHttpMessageHandler(() => new SoapClientFaultHandler());
+            .AddHttpMessageHandler(() => new SoapClientFaultHandler())
+            .AddCredentialHandler<LgspTokenIssuer>();
         services.AddUpstreamHttpClient<VneIdClient>(Connector, VneIdClient.Upstream, sp => Options(sp).VneId.BaseUrl);
         services.AddHttpClient(IdentityProbe.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
 
-        services.AddSingleton<LgspTokenCache>();
         services.AddTransient<ICitizenVerifier, CitizenVerifier>();
 
         services.AddSingleton(SignInStore.Migration);

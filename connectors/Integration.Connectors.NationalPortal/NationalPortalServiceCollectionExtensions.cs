@@ -15,8 +15,12 @@ public static class NationalPortalServiceCollectionExtensions
     /// <summary>The connector's name, as in <c>Connectors:NationalPortal</c>.</summary>
     public const string ConnectorName = "NationalPortal";
 
+    // A zone the clustered job store can find again by its id when it reads the trigger back (UTC+7, no DST);
+    // the custom zone only where the system has no time zone database.
     private static readonly TimeZoneInfo VietnamZone =
-        TimeZoneInfo.CreateCustomTimeZone("Vietnam", TimeSpan.FromHours(7), "Vietnam (UTC+7)", "Vietnam (UTC+7)");
+        TimeZoneInfo.TryFindSystemTimeZoneById("Asia/Ho_Chi_Minh", out var zone)
+            ? zone
+            : TimeZoneInfo.CreateCustomTimeZone("Vietnam", TimeSpan.FromHours(7), "Vietnam (UTC+7)", "Vietnam (UTC+7)");
 
     /// <summary>
     /// Adds the NationalPortal connector, configured from <paramref name="section"/> (<c>Connectors:NationalPortal</c>):

@@ -5,9 +5,9 @@ using Quartz;
 
 namespace Integration.Connectors.NationalPortal;
 
-/// <summary>Refreshes the procedure catalogue (Quartz, once per slot across instances).</summary>
-internal sealed class PortalCatalogueJob(JobLease lease, ProcedureCatalogue catalogue, PortalClient client, ILogger<PortalCatalogueJob> logger)
-    : LeasedJob(lease)
+/// <summary>Refreshes the procedure catalogue (the clustered Quartz scheduler: one instance per firing).</summary>
+internal sealed class PortalCatalogueJob(ProcedureCatalogue catalogue, PortalClient client, ILogger<PortalCatalogueJob> logger)
+    : SystemJob
 {
     public static readonly JobKey Key = new("portal-catalogue");
 
@@ -25,9 +25,9 @@ internal sealed class PortalCatalogueJob(JobLease lease, ProcedureCatalogue cata
     }
 }
 
-/// <summary>Pulls account statistics for the configured localities (Quartz, once per slot across instances).</summary>
-internal sealed class PortalAccountStatsJob(JobLease lease, AccountStatistics statistics, PortalClient client)
-    : LeasedJob(lease)
+/// <summary>Pulls account statistics for the configured localities (the clustered Quartz scheduler: one instance per firing).</summary>
+internal sealed class PortalAccountStatsJob(AccountStatistics statistics, PortalClient client)
+    : SystemJob
 {
     public static readonly JobKey Key = new("portal-account-stats");
 

@@ -39,7 +39,7 @@ public static class PaymentServiceCollectionExtensions
         services.TryAddTransient<PaymentReconciler>();
         services.AddSingleton<IConnectorProbe, VnpayProbe>();
 
-        // Every instance must fire on the same cron slots for the job lease to run each slot once across them.
+        // Every instance registers the same cron: the clustered scheduler keeps one trigger for all of them.
         var schedule = section.GetValue<string>("Reconciliation:Schedule") ?? new ReconciliationOptions().Schedule;
         if (!CronExpression.TryParse(schedule, out _))
         {
@@ -47,8 +47,8 @@ public static class PaymentServiceCollectionExtensions
             schedule = new ReconciliationOptions().Schedule;
         }
 
-        // The host registers the scheduler (Program.cs); this adds the job to it whatever the order of the calls.
-        services.ConfigureAllQuartzSchedulers(q => q.ScheduleJob<PaymentReconciliationJob>(
+        // The default scheduler is the cluster-wide one (Integration.Core.Jobs.GatewayScheduler).
+        services.AddQuartz(q => q.ScheduleJob<PaymentReconciliationJob>(
             trigger => trigger.WithIdentity(PaymentReconciliationJob.Name)
                 .WithCronSchedule(schedule, c => c.WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing)),
             job => job.WithIdentity(PaymentReconciliationJob.Name)));

@@ -28,12 +28,13 @@ public static class TelcoServiceCollectionExtensions
 
         services.AddUpstreamHttpClient<MnpClient>(connector, MnpClient.Upstream, sp => Options(sp).Mnp.BaseUrl!);
         services.AddUpstreamHttpClient<ViettelClient>(connector, ViettelClient.Upstream, sp => Options(sp).Viettel.BaseUrl!);
-        services.AddUpstreamHttpClient<VnptClient>(connector, VnptClient.Upstream, sp => Options(sp).Vnpt.BaseUrl!);
+        services.AddUpstreamHttpClient<VnptTokenEndpoint>(connector, VnptClient.Upstream, sp => Options(sp).Vnpt.BaseUrl!);
+        services.AddUpstreamHttpClient<VnptClient>(connector, VnptClient.Upstream, sp => Options(sp).Vnpt.BaseUrl!)
+            .AddCredentialHandler<VnptTokenIssuer>();
         services.AddUpstreamHttpClient<MobifoneClient>(connector, MobifoneClient.Upstream, sp => Options(sp).Mobifone.BaseUrl!)
             .AddHttpMessageHandler(() => new MobifoneBusyHandler());
         services.AddHttpClient(TelcoProbe.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
 
-        services.TryAddSingleton<VnptTokenCache>();
         services.TryAddTransient<ISubscriberOwnershipChecker, SubscriberOwnershipChecker>();
         services.AddSingleton<IConnectorProbe, TelcoProbe>();
         return services;

@@ -1,6 +1,7 @@
 using Integration.Core.Audit;
 using Integration.Core.Caching;
 using Integration.Core.Hosting;
+using Integration.Core.Jobs;
 using Integration.Core.Monitoring;
 using Integration.Core.Outbox;
 using Integration.Core.Privacy;
@@ -31,6 +32,11 @@ public static class CoreServiceCollectionExtensions
             .Validate(o => o.Provider != "postgres" || !string.IsNullOrWhiteSpace(o.ConnectionString), "Store:ConnectionString is required when Store:Provider is 'postgres'.")
             .ValidateOnStart();
         services.AddOptions<RedisOptions>().Bind(configuration.GetSection(RedisOptions.SectionName));
+        services.AddOptions<CacheOptions>().Bind(configuration.GetSection(CacheOptions.SectionName))
+            .Validate(o => o.FactorySoftTimeout > TimeSpan.Zero, "Cache:FactorySoftTimeout must be positive.")
+            .Validate(o => o.FailSafeThrottle >= TimeSpan.Zero, "Cache:FailSafeThrottle must not be negative.")
+            .Validate(o => o.RedisRetryAfter > TimeSpan.Zero, "Cache:RedisRetryAfter must be positive.")
+            .ValidateOnStart();
         services.AddOptions<PrivacyOptions>().Bind(configuration.GetSection(PrivacyOptions.SectionName))
             .Validate<IOptions<RedisOptions>>(
                 (p, r) => string.IsNullOrWhiteSpace(r.Value.Configuration) || (!string.IsNullOrEmpty(p.HashKey) && !string.IsNullOrEmpty(p.EncryptionKey)),
@@ -48,6 +54,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton(CoreMigrations.Monitoring);
         services.AddSingleton(CoreMigrations.JobLeases);
         services.AddSingleton(CoreMigrations.MonitoringCalls);
+        services.AddSingleton(CoreMigrations.QuartzStore);
+        services.AddSingleton(CoreMigrations.DropJobLeases);
         services.TryAddSingleton<StoreMigrator>();
         // First hosted service: the schema exists before anything else starts.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<StoreMigrator>()));
@@ -72,9 +80,9 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<ConnectorTelemetry>();
         services.AddHostedService(sp => sp.GetRequiredService<ConnectorTelemetry>());
 
-        services.TryAddSingleton<Jobs.JobLease>();
-        services.TryAddSingleton<RedisCacheStore>();
-        services.AddHostedService(sp => sp.GetRequiredService<RedisCacheStore>());
+        services.AddClusterScheduler(configuration);
+        services.TryAddSingleton<RedisConnection>();
+        services.AddHostedService(sp => sp.GetRequiredService<RedisConnection>());
         services.TryAddSingleton<ConnectorCache>();
         services.AddOutbox(configuration);
         return services;

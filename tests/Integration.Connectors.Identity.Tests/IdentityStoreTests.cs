@@ -83,8 +83,8 @@ public sealed class IdentityStoreTests : IAsyncLifetime
         using var one = new GatewayFactory(first);
         using var two = new GatewayFactory(new GatewayFactoryOptions { Redis = true, HashKey = first.HashKey, EncryptionKey = first.EncryptionKey });
         // Redis connects in the background; a request never waits for it.
-        await one.Services.GetRequiredService<RedisCacheStore>().ConnectedAsync;
-        await two.Services.GetRequiredService<RedisCacheStore>().ConnectedAsync;
+        await one.Services.GetRequiredService<RedisConnection>().ConnectedAsync;
+        await two.Services.GetRequiredService<RedisConnection>().ConnectedAsync;
 
         var fromUpstream = await JsonAsync(await VerifyAsync(one.CreateClient(GatewayFactory.DeskKey), An));
         var fromShared = await JsonAsync(await VerifyAsync(two.CreateClient(GatewayFactory.DeskKey), An));

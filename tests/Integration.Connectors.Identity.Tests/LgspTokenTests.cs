@@ -123,7 +123,7 @@ public sealed class LgspTokenTests : IAsyncLifetime
     [InlineData(300, 0, 300)]
     public void RefreshAfter_TokenLifetimeAndMargin_ReplacedBeforeExpiry(int lifetimeSeconds, int marginSeconds, int expectedSeconds)
     {
-        var after = LgspTokenCache.RefreshAfter(TimeSpan.FromSeconds(lifetimeSeconds), TimeSpan.FromSeconds(marginSeconds));
+        var after = LgspTokenIssuer.RefreshAfter(TimeSpan.FromSeconds(lifetimeSeconds), TimeSpan.FromSeconds(marginSeconds));
 
         Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), after);
     }

@@ -58,69 +58,114 @@ public sealed class ConnectorCacheTests : IAsyncLifetime
         Assert.Single(results.Select(r => r.FetchedAt).Distinct());
     }
 
+    // FusionCache expires entries on the system clock: these tests use TTLs of a few seconds and wait for them.
     [Fact]
     public async Task GetOrFetch_WithinTtl_IsServedFromCache_AfterTtl_FetchesAgain()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await CoreHost.StartAsync(time: time);
+        await using var host = await CoreHost.StartAsync();
         var cache = host.Get<ConnectorCache>();
+        var policy = Policy with { Ttl = TimeSpan.FromSeconds(3) };
         var calls = 0;
         Task<CitizenAnswer> Fetch(CancellationToken _) => Task.FromResult(new CitizenAnswer(IdNumber, FullName, "v" + Interlocked.Increment(ref calls)));
 
-        var first = await cache.GetOrFetchAsync(Policy, IdNumber, Fetch, CacheTestJson.Default.CitizenAnswer, default);
-        time.Advance(TimeSpan.FromMinutes(9));
-        var second = await cache.GetOrFetchAsync(Policy, IdNumber, Fetch, CacheTestJson.Default.CitizenAnswer, default);
-        time.Advance(TimeSpan.FromMinutes(2));
-        var third = await cache.GetOrFetchAsync(Policy, IdNumber, Fetch, CacheTestJson.Default.CitizenAnswer, default);
+        var first = await cache.GetOrFetchAsync(policy, IdNumber, Fetch, CacheTestJson.Default.CitizenAnswer, default);
+        var second = await cache.GetOrFetchAsync(policy, IdNumber, Fetch, CacheTestJson.Default.CitizenAnswer, default);
+        CachedValue<CitizenAnswer>? third = null;
+        await Eventually.TrueAsync(
+            async () => (third = await cache.GetOrFetchAsync(policy, IdNumber, Fetch, CacheTestJson.Default.CitizenAnswer, default)).Source == CacheSource.Upstream,
+            "the entry expires after its TTL");
 
-        Assert.Equal(("v1", CacheSource.Upstream), (first.Value.Result, first.Source));
-        Assert.Equal(("v1", CacheSource.Cache), (second.Value.Result, second.Source));
-        Assert.Equal(("v2", CacheSource.Upstream), (third.Value.Result, third.Source));
+        Assert.Equal(("v1", CacheSource.Upstream, false), (first.Value.Result, first.Source, first.Stale));
+        Assert.Equal(("v1", CacheSource.Cache, false), (second.Value.Result, second.Source, second.Stale));
+        Assert.Equal(("v2", CacheSource.Upstream, false), (third!.Value.Result, third.Source, third.Stale));
+        Assert.Equal(2, calls);
     }
 
     [Fact]
     public async Task GetOrFetch_UpstreamFailsAfterTtl_ServesLastGoodValueMarkedStale()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await CoreHost.StartAsync(time: time);
+        await using var host = await CoreHost.StartAsync();
         var cache = host.Get<ConnectorCache>();
-        await cache.GetOrFetchAsync(Policy, IdNumber, _ => Task.FromResult(new CitizenAnswer(IdNumber, FullName, "match")), CacheTestJson.Default.CitizenAnswer, default);
-        time.Advance(TimeSpan.FromHours(1));
+        var policy = Policy with { Ttl = TimeSpan.Zero, StaleTtl = TimeSpan.FromSeconds(3) };
+        var primed = await cache.GetOrFetchAsync(policy, IdNumber, _ => Task.FromResult(new CitizenAnswer(IdNumber, FullName, "match")), CacheTestJson.Default.CitizenAnswer, default);
 
-        var stale = await cache.GetOrFetchAsync<CitizenAnswer>(Policy, IdNumber, _ => throw new UpstreamUnavailableException("c06"), CacheTestJson.Default.CitizenAnswer, default);
+        var stale = await cache.GetOrFetchAsync<CitizenAnswer>(policy, IdNumber, _ => throw new UpstreamUnavailableException("c06"), CacheTestJson.Default.CitizenAnswer, default);
 
         Assert.True(stale.Stale);
-        Assert.Equal("match", stale.Value.Result);
-        time.Advance(TimeSpan.FromHours(24));
-        await Assert.ThrowsAsync<UpstreamUnavailableException>(() =>
-            cache.GetOrFetchAsync<CitizenAnswer>(Policy, IdNumber, _ => throw new UpstreamUnavailableException("c06"), CacheTestJson.Default.CitizenAnswer, default));
+        Assert.Equal((CacheSource.Cache, "match", primed.FetchedAt), (stale.Source, stale.Value.Result, stale.FetchedAt));
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                try
+                {
+                    await cache.GetOrFetchAsync<CitizenAnswer>(policy, IdNumber, _ => throw new UpstreamUnavailableException("c06"), CacheTestJson.Default.CitizenAnswer, default);
+                    return false;
+                }
+                catch (UpstreamUnavailableException)
+                {
+                    return true;
+                }
+            },
+            "past the stale window the failure reaches the caller");
     }
 
     [Fact]
     public async Task GetOrFetch_PermanentUpstreamError_IsNotHiddenByStaleValue()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await CoreHost.StartAsync(time: time);
+        await using var host = await CoreHost.StartAsync();
         var cache = host.Get<ConnectorCache>();
-        await cache.GetOrFetchAsync(Policy, IdNumber, _ => Task.FromResult(new CitizenAnswer(IdNumber, FullName, "match")), CacheTestJson.Default.CitizenAnswer, default);
-        time.Advance(TimeSpan.FromHours(1));
+        var policy = Policy with { Ttl = TimeSpan.Zero };
+        await cache.GetOrFetchAsync(policy, IdNumber, _ => Task.FromResult(new CitizenAnswer(IdNumber, FullName, "match")), CacheTestJson.Default.CitizenAnswer, default);
 
         await Assert.ThrowsAsync<UpstreamErrorException>(() =>
-            cache.GetOrFetchAsync<CitizenAnswer>(Policy, IdNumber, _ => throw new UpstreamErrorException("c06", "fault", transient: false), CacheTestJson.Default.CitizenAnswer, default));
+            cache.GetOrFetchAsync<CitizenAnswer>(policy, IdNumber, _ => throw new UpstreamErrorException("c06", "fault", transient: false), CacheTestJson.Default.CitizenAnswer, default));
+    }
+
+    [Fact]
+    public async Task GetOrFetch_UpstreamSlowerThanSoftTimeout_ServesKeptValueMarkedStale_AndRefreshesInBackground()
+    {
+        await using var host = await CoreHost.StartAsync(new Dictionary<string, string?> { ["Cache:FactorySoftTimeout"] = "00:00:00.300" });
+        var cache = host.Get<ConnectorCache>();
+        var policy = Policy with { Ttl = TimeSpan.Zero };
+        await cache.GetOrFetchAsync(policy, IdNumber, _ => Task.FromResult(new CitizenAnswer(IdNumber, FullName, "v1")), CacheTestJson.Default.CitizenAnswer, default);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var slow = await cache.GetOrFetchAsync(policy, IdNumber, async _ => { await release.Task; return new CitizenAnswer(IdNumber, FullName, "v2"); }, CacheTestJson.Default.CitizenAnswer, default);
+        release.SetResult();
+
+        Assert.Equal(("v1", true), (slow.Value.Result, slow.Stale));
+        await Eventually.TrueAsync(
+            async () => (await cache.GetOrFetchAsync<CitizenAnswer>(policy, IdNumber, _ => throw new UpstreamUnavailableException("c06"), CacheTestJson.Default.CitizenAnswer, default)).Value.Result == "v2",
+            "the slow answer lands in the cache once it arrives");
+    }
+
+    [Fact]
+    public async Task ClearConnector_WithRedis_DropsTheAnswerOnEveryInstance()
+    {
+        await using var pair = await RedisPair.StartAsync();
+        var (first, second) = (pair.First, pair.Second);
+        var calls = 0;
+        Task<CitizenAnswer> Fetch(CancellationToken _) => Task.FromResult(new CitizenAnswer(IdNumber, FullName, "v" + Interlocked.Increment(ref calls)));
+        await first.Get<ConnectorCache>().GetOrFetchAsync(Policy, IdNumber, Fetch, CacheTestJson.Default.CitizenAnswer, default);
+        var before = await second.Get<ConnectorCache>().GetOrFetchAsync(Policy, IdNumber, Fetch, CacheTestJson.Default.CitizenAnswer, default);
+        Assert.Equal(("v1", CacheSource.Cache), (before.Value.Result, before.Source));
+
+        await first.Get<ConnectorCache>().ClearConnectorAsync(Policy.Connector);
+
+        // The backplane message reaches the second instance asynchronously.
+        CachedValue<CitizenAnswer>? after = null;
+        await Eventually.TrueAsync(
+            async () => (after = await second.Get<ConnectorCache>().GetOrFetchAsync(Policy, IdNumber, Fetch, CacheTestJson.Default.CitizenAnswer, default)).Source == CacheSource.Upstream,
+            "the second instance drops the cleared answer");
+        Assert.Equal("v2", after!.Value.Result);
     }
 
     [Fact]
     public async Task GetOrFetch_WithRedis_SecondInstanceReadsL2_AndNoPersonalDataInRedis()
     {
         var redis = TestServers.Redis;
-        await redis.FlushAllAsync();
-        var hashKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var aesKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var settings = new Dictionary<string, string?> { ["Redis:Configuration"] = redis.ConnectionString };
-        await using var first = await CoreHost.StartAsync(settings, hashKey: hashKey, encryptionKey: aesKey);
-        await using var second = await CoreHost.StartAsync(settings, hashKey: hashKey, encryptionKey: aesKey);
-        await first.Get<RedisCacheStore>().ConnectedAsync;
-        await second.Get<RedisCacheStore>().ConnectedAsync;
+        await using var pair = await RedisPair.StartAsync();
+        var (first, second) = (pair.First, pair.Second);
 
         var written = await first.Get<ConnectorCache>().GetOrFetchAsync(Policy, IdNumber + "|" + FullName, _ => FetchFromWireMockAsync(first), CacheTestJson.Default.CitizenAnswer, default);
         var read = await second.Get<ConnectorCache>().GetOrFetchAsync<CitizenAnswer>(Policy, IdNumber + "|" + FullName, _ => throw new InvalidOperationException("must come from L2"), CacheTestJson.Default.CitizenAnswer, default);
@@ -146,7 +191,7 @@ public sealed class ConnectorCacheTests : IAsyncLifetime
         var redis = TestServers.Redis;
         await redis.FlushAllAsync();
         await using var host = await CoreHost.StartAsync(new Dictionary<string, string?> { ["Redis:Configuration"] = redis.ConnectionString });
-        await host.Get<RedisCacheStore>().ConnectedAsync;
+        await host.Get<RedisConnection>().ConnectedAsync;
         var cache = host.Get<ConnectorCache>();
         var noCache = Policy with { Ttl = TimeSpan.Zero };
         var calls = 0;
@@ -185,5 +230,28 @@ public sealed class ConnectorCacheTests : IAsyncLifetime
             "the cache writes to Redis again after it restarts",
             TimeSpan.FromSeconds(30));
         Assert.Contains(host.Logs.Lines, l => l.Contains("Redis is back", StringComparison.Ordinal));
+    }
+
+    /// <summary>Two hosts sharing the (flushed) test Redis and the same privacy keys, as two gateway instances would.</summary>
+    private sealed record RedisPair(CoreHost First, CoreHost Second) : IAsyncDisposable
+    {
+        public static async Task<RedisPair> StartAsync()
+        {
+            await TestServers.Redis.FlushAllAsync();
+            var hashKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+            var aesKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+            var settings = new Dictionary<string, string?> { ["Redis:Configuration"] = TestServers.Redis.ConnectionString };
+            var first = await CoreHost.StartAsync(settings, hashKey: hashKey, encryptionKey: aesKey);
+            var second = await CoreHost.StartAsync(settings, hashKey: hashKey, encryptionKey: aesKey);
+            await first.Get<RedisConnection>().ConnectedAsync;
+            await second.Get<RedisConnection>().ConnectedAsync;
+            return new RedisPair(first, second);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await First.DisposeAsync();
+            await Second.DisposeAsync();
+        }
     }
 }

@@ -38,8 +38,8 @@ public sealed class RedisChaosTests(ITestOutputHelper output) : IAsyncLifetime
         using var b = NewGateway();
         using var clientA = a.CreateClient(GatewayFactory.DeskKey);
         using var clientB = b.CreateClient(GatewayFactory.DeskKey);
-        var cacheA = a.Services.GetRequiredService<RedisCacheStore>();
-        var cacheB = b.Services.GetRequiredService<RedisCacheStore>();
+        var cacheA = a.Services.GetRequiredService<RedisConnection>();
+        var cacheB = b.Services.GetRequiredService<RedisConnection>();
         var offset = RandomNumberGenerator.GetInt32(0, 300_000);
 
         // A third of the calls are answered from the cache (citizen An), the others are misses that reach the mocks.
@@ -77,6 +77,11 @@ public sealed class RedisChaosTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"{load.Completed} checks: {killedAt} before the kill, {restartedAt - killedAt} while Redis was down, " +
             $"{load.Completed - restartedAt} after its restart; L2 written again {backAfter.TotalMilliseconds:0} ms after the restart; " +
             $"unexpected answers: {load.Unexpected.Count}");
+        foreach (var unexpected in load.Unexpected.Take(5))
+        {
+            output.WriteLine(unexpected);
+        }
+
         Assert.Empty(load.Unexpected);
         Assert.Equal(load.Completed, load.Succeeded);
 

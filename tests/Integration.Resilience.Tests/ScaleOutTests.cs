@@ -120,6 +120,7 @@ public sealed class ScaleOutTests(ScaleOutTests.Pair pair, ITestOutputHelper out
         var citizen = Api.Unknown(RandomNumberGenerator.GetInt32(100_000, 999_999));
 
         using var first = await Api.VerifyAsync(a, citizen);
+        Assert.True(first.IsSuccessStatusCode, $"HTTP {(int)first.StatusCode}: {Api.Shorten(await first.Content.ReadAsStringAsync())}");
         using var second = await Api.VerifyAsync(b, citizen);
 
         var one = await Api.JsonAsync(first);
@@ -139,6 +140,29 @@ public sealed class ScaleOutTests(ScaleOutTests.Pair pair, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task CacheClear_OnOneInstance_TheOtherAsksTheUpstreamAgain()
+    {
+        using var a = pair.A.CreateClient(GatewayFactory.DeskKey);
+        using var b = pair.B.CreateClient(GatewayFactory.DeskKey);
+        using var opsA = pair.A.CreateClient(GatewayFactory.OpsKey);
+        var citizen = Api.Unknown(RandomNumberGenerator.GetInt32(100_000, 999_999));
+        using var first = await Api.VerifyAsync(a, citizen);
+        using var cached = await Api.VerifyAsync(b, citizen);
+        Assert.Equal("cache", (await Api.JsonAsync(cached)).Str("source"));
+
+        using var cleared = await opsA.PostAsync("/api/v1/connectors/Identity/cache/clear", null);
+        Assert.Equal(HttpStatusCode.OK, cleared.StatusCode);
+
+        // The backplane reaches B asynchronously: its next checks ask C06 again, once the message is in.
+        await Eventually.TrueAsync(async () =>
+        {
+            using var again = await Api.VerifyAsync(b, citizen);
+            return (await Api.JsonAsync(again)).Str("source") == "upstream";
+        }, "instance B drops the answer instance A's operator cleared");
+        Assert.Equal(2, await GatewayFactory.WireMock.CountRequestsAsync("POST", Api.C06Path));
+    }
+
+    [Fact]
     public async Task Reconciliation_ScheduledOnBothInstances_RunsOncePerSlot()
     {
         using var a = pair.A.CreateClient(GatewayFactory.DeskKey);
@@ -151,24 +175,29 @@ public sealed class ScaleOutTests(ScaleOutTests.Pair pair, ITestOutputHelper out
         var pattern = Vnpay.QuerydrPattern(reference);
 
         await Eventually.TrueAsync(async () => await GatewayFactory.WireMock.CountRequestsAsync(pattern) >= 1, "the first reconciliation run asks about the payment");
+        // Slot first, then count (and count, then slot at the end): a slot a busy node fires late, right after the
+        // previous one, is then counted on both sides or on neither.
+        var firstSlot = await LastFiredSlotAsync();
         var before = await GatewayFactory.WireMock.CountRequestsAsync(pattern);
-        var firstSlot = await LastRunSlotAsync();
-        var owners = new HashSet<string>();
-        await Eventually.TrueAsync(async () =>
-        {
-            owners.Add(await LeaseOwnerAsync());
-            return await LastRunSlotAsync() >= firstSlot + 6 * SlotMs;
-        }, "six more slots", TimeSpan.FromSeconds(40));
+        await Eventually.TrueAsync(async () => await LastFiredSlotAsync() >= firstSlot + TimeSpan.FromMilliseconds(6 * SlotMs), "six more slots", TimeSpan.FromSeconds(40));
         var after = await GatewayFactory.WireMock.CountRequestsAsync(pattern);
-        var lastSlot = await LastRunSlotAsync();
+        var lastSlot = await LastFiredSlotAsync();
+        var nodes = await ClusterNodesAsync();
 
-        // Each query counted was made by a run that had claimed its slot first: at most one per slot claimed since
-        // the first count (plus the run of the slot current at that count). Two instances each running every slot
-        // would ask about twice as often.
-        var slots = (lastSlot - firstSlot) / SlotMs;
+        // One trigger in Quartz's clustered store, fired by whichever instance acquires it: one run per slot. Two
+        // instances each running every slot would ask about twice as often.
+        var slots = (long)((lastSlot - firstSlot) / TimeSpan.FromMilliseconds(SlotMs));
         var queries = after - before;
-        output.WriteLine($"{slots} slots claimed, {queries} querydr calls in them; lease holders seen: {string.Join(", ", owners)} " +
+        output.WriteLine($"{slots} slots fired, {queries} querydr calls in them; cluster nodes checked in: {string.Join(", ", nodes)} " +
             $"(instances: pid {pair.A.ProcessId}, pid {pair.B.ProcessId})");
+        await using (var connection = new NpgsqlConnection(pair.Database))
+        {
+            var runs = await connection.QueryAsync<(long At, long Attempts, string Outcome)>(
+                "SELECT at, attempts, outcome FROM monitoring_records WHERE client = 'job:payment-reconciliation' AND operation = 'querydr' ORDER BY at");
+            output.WriteLine("reconciliation querydr calls (at, attempts, outcome): " + string.Join("; ", runs.Select(r => $"{r.At % 100_000} {r.Attempts} {r.Outcome}")));
+        }
+
+        Assert.Equal(2, nodes.Count);
         Assert.InRange(queries, slots - 2, slots + 2);
 
         // VNPAY now says paid: the next run settles the payment, and it is not asked about again.
@@ -211,19 +240,20 @@ public sealed class ScaleOutTests(ScaleOutTests.Pair pair, ITestOutputHelper out
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
     }
 
-    private async Task<long> LastRunSlotAsync()
+    /// <summary>The reconciliation trigger's last fire time, as Quartz's clustered store recorded it (UTC ticks).</summary>
+    private async Task<TimeSpan> LastFiredSlotAsync()
     {
         await using var connection = new NpgsqlConnection(pair.Database);
-        return await connection.ExecuteScalarAsync<long>("SELECT last_run_slot FROM job_leases WHERE name = 'payment-reconciliation'");
+        var ticks = await connection.ExecuteScalarAsync<long?>(
+            "SELECT prev_fire_time FROM qrtz_triggers WHERE job_name = 'payment-reconciliation'") ?? 0;
+        return TimeSpan.FromTicks(ticks);
     }
 
-    private async Task<string> LeaseOwnerAsync()
+    /// <summary>The scheduler instances checked in to the cluster.</summary>
+    private async Task<IReadOnlyList<string>> ClusterNodesAsync()
     {
         await using var connection = new NpgsqlConnection(pair.Database);
-        var owner = await connection.ExecuteScalarAsync<string>("SELECT owner FROM job_leases WHERE name = 'payment-reconciliation'") ?? "";
-        // machine:pid:guid → pid
-        var parts = owner.Split(':');
-        return parts.Length >= 3 ? "pid " + parts[^2] : owner;
+        return (await connection.QueryAsync<string>("SELECT instance_name FROM qrtz_scheduler_state")).ToList();
     }
 
     private static async Task<Outcome> SendAsync(HttpClient client, string key, JsonNode body)

@@ -11,14 +11,13 @@ using Microsoft.Extensions.Options;
 namespace Integration.Connectors.Identity.Citizens;
 
 /// <summary>
-/// Calls the C06 citizen check (SOAP 1.1) with the LGSP bearer token, and gives its answer a meaning:
+/// Calls the C06 citizen check (SOAP 1.1) with the LGSP bearer token (put on the request, and renewed once
+/// when C06 answers 401, by Core's credential handler with <see cref="LgspTokenIssuer"/>), and gives its answer a meaning:
 /// <c>00</c>/<c>01</c>/<c>02</c> are answers, <c>99</c> a transient upstream error, a SOAP fault an
 /// upstream error.
 /// </summary>
 internal sealed class C06Client(
     HttpClient http,
-    LgspTokenClient lgsp,
-    LgspTokenCache tokens,
     IOptions<IdentityOptions> options,
     IOptionsMonitor<ConnectorResilienceOptions> resilience,
     TimeProvider time,
@@ -33,32 +32,16 @@ internal sealed class C06Client(
         var requestId = Guid.CreateVersion7().ToString("N");
         var body = C06Soap.BuildRequest(requestId, o.ServiceCode, o.IntegrationCode, officer, query);
 
-        var token = await tokens.GetAsync(lgsp, cancellationToken);
-        var response = await SendAsync(body, token, cancellationToken);
-        try
+        using var response = await SendAsync(body, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
-            if (response.StatusCode == HttpStatusCode.Unauthorized)
-            {
-                Log.LgspTokenRejected(logger);
-                tokens.Reject(token);
-                response.Dispose();
-                token = await tokens.GetAsync(lgsp, cancellationToken);
-                response = await SendAsync(body, token, cancellationToken);
-                if (response.StatusCode == HttpStatusCode.Unauthorized)
-                {
-                    throw new UpstreamErrorException(Upstream, "C06 refused a freshly issued LGSP token (HTTP 401).");
-                }
-            }
+            throw new UpstreamErrorException(Upstream, "C06 refused a freshly issued LGSP token (HTTP 401).");
+        }
 
-            return await ReadAsync(response, query, requestId, cancellationToken);
-        }
-        finally
-        {
-            response.Dispose();
-        }
+        return await ReadAsync(response, query, requestId, cancellationToken);
     }
 
-    private Task<HttpResponseMessage> SendAsync(byte[] body, string token, CancellationToken cancellationToken)
+    private Task<HttpResponseMessage> SendAsync(byte[] body, CancellationToken cancellationToken)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, Path)
         {
@@ -66,7 +49,6 @@ internal sealed class C06Client(
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("text/xml") { CharSet = "utf-8" };
         request.Headers.TryAddWithoutValidation("SOAPAction", C06Soap.SoapAction);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
         // The check only reads: sending it again after a timeout or a 5xx changes nothing at C06.
         request.MarkSafeToRetry();

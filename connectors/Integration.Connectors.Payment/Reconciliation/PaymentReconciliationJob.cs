@@ -3,9 +3,9 @@ using Quartz;
 
 namespace Integration.Connectors.Payment.Reconciliation;
 
-/// <summary>Runs <see cref="PaymentReconciler"/> on <see cref="ReconciliationOptions.Schedule"/>, once per slot across instances.</summary>
+/// <summary>Runs <see cref="PaymentReconciler"/> on <see cref="ReconciliationOptions.Schedule"/>, on one instance per firing (the clustered scheduler).</summary>
 [DisallowConcurrentExecution]
-internal sealed class PaymentReconciliationJob(JobLease lease, PaymentReconciler reconciler) : LeasedJob(lease)
+internal sealed class PaymentReconciliationJob(PaymentReconciler reconciler) : SystemJob
 {
     public const string Name = "payment-reconciliation";
 

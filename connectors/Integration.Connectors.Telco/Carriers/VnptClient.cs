@@ -1,12 +1,10 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Integration.Core.Http;
 using Integration.Core.Privacy;
 using Integration.Core.Problems;
 using Integration.Core.Validation;
-using Microsoft.Extensions.Logging;
 
 namespace Integration.Connectors.Telco.Carriers;
 
@@ -15,51 +13,24 @@ internal sealed record VnptOwnershipResponse(string? MaLoi, VnptOwnershipData? D
 internal sealed record VnptOwnershipData(bool? ChinhChu, string? TrangThai);
 
 /// <summary>
-/// VinaPhone's (VNPT) ownership service (UPSTREAMS.md, "Carriers"):
-/// <c>GET api/thuebao/{msisdn}/chinhchu?soGiayTo=</c> with VNPT's own bearer token, renewed once when
-/// VNPT answers 401.
+/// VinaPhone's (VNPT) ownership service:
+/// <c>GET api/thuebao/{msisdn}/chinhchu?soGiayTo=</c> with VNPT's own bearer token, which Core's credential
+/// handler (<see cref="VnptTokenIssuer"/>) puts on the request and renews once when VNPT answers 401.
 /// </summary>
-internal sealed class VnptClient(HttpClient http, VnptTokenCache tokens, ILogger<VnptClient> logger)
+internal sealed class VnptClient(HttpClient http)
 {
     public const string Upstream = "vnpt";
 
     public async Task<CarrierAnswer> CheckAsync(PhoneNumber phone, CitizenIdNumber idNumber, CancellationToken cancellationToken)
     {
-        var token = await tokens.GetAsync(http, rejected: null, cancellationToken);
-        using (var response = await SendAsync(phone, idNumber, token, cancellationToken))
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/thuebao/{phone.Msisdn}/chinhchu?soGiayTo={Uri.EscapeDataString(idNumber.Value)}");
+        using var response = await http.SendAsync(request, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
-            if (response.StatusCode != HttpStatusCode.Unauthorized)
-            {
-                return await ReadAsync(response, cancellationToken);
-            }
+            throw new UpstreamErrorException(Upstream, "VNPT refused a freshly issued token (HTTP 401).");
         }
 
-        Log.VnptTokenRejected(logger);
-        token = await tokens.GetAsync(http, rejected: token, cancellationToken);
-        using (var response = await SendAsync(phone, idNumber, token, cancellationToken))
-        {
-            if (response.StatusCode == HttpStatusCode.Unauthorized)
-            {
-                throw new UpstreamErrorException(Upstream, "VNPT refused a freshly issued token (HTTP 401).");
-            }
-
-            return await ReadAsync(response, cancellationToken);
-        }
-    }
-
-    private Task<HttpResponseMessage> SendAsync(PhoneNumber phone, CitizenIdNumber idNumber, string token, CancellationToken cancellationToken)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, $"api/thuebao/{phone.Msisdn}/chinhchu?soGiayTo={Uri.EscapeDataString(idNumber.Value)}");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return SendAndDisposeAsync(request, cancellationToken);
-    }
-
-    private async Task<HttpResponseMessage> SendAndDisposeAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        using (request)
-        {
-            return await http.SendAsync(request, cancellationToken);
-        }
+        return await ReadAsync(response, cancellationToken);
     }
 
     private static async Task<CarrierAnswer> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -1,16 +1,21 @@
-using System.Buffers.Binary;
-using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Integration.Core.Monitoring;
 using Integration.Core.Privacy;
 using Integration.Core.Problems;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ZiggyCreatures.Caching.Fusion;
+using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
+using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
 
 namespace Integration.Core.Caching;
 
 /// <summary>How long an operation's answers are fresh, and how long they may still be served when the upstream fails.</summary>
-/// <param name="Connector">e.g. <c>Identity</c>.</param>
+/// <param name="Connector">e.g. <c>Identity</c>; entries are tagged with it, so an operator can clear one connector's answers.</param>
 /// <param name="Operation">e.g. <c>citizen_verify</c>; part of the key.</param>
 /// <param name="Ttl">Fresh for this long: served without calling the upstream.</param>
 /// <param name="StaleTtl">Kept this long in all, to be served (marked stale) when the upstream fails.</param>
@@ -23,28 +28,87 @@ public enum CacheSource
     Cache,
 }
 
-/// <summary>A value with its provenance: <see cref="Stale"/> when it was served because the upstream failed.</summary>
+/// <summary>A value with its provenance: <see cref="Stale"/> when it was served because the upstream failed or was too slow.</summary>
 public sealed record CachedValue<T>(T Value, CacheSource Source, bool Stale, DateTimeOffset FetchedAt);
 
 /// <summary>
-/// The two-level cache every connector shares: L1 <see cref="IMemoryCache"/>, optional L2 Redis,
-/// single flight per key (concurrent misses make one upstream call), stale-if-error for transient
-/// upstream failures. Keys are keyed hashes of the inputs; values are encrypted (AES-GCM) before
-/// they reach Redis.
+/// The cache every connector shares, on FusionCache: L1 memory, L2 Redis (through
+/// <c>Microsoft.Extensions.Caching.StackExchangeRedis</c>) when <c>Redis:Configuration</c> is set, and the
+/// FusionCache Redis backplane so that an entry changed or cleared on one instance is dropped from every
+/// instance's L1. One upstream call per key however many callers miss at once (FusionCache's cache
+/// stampede protection); fail-safe serves the last good value, marked stale, when the upstream fails
+/// transiently or is slower than <see cref="CacheOptions.FactorySoftTimeout"/>. Keys are keyed hashes of
+/// the inputs; values are AES-256-GCM encrypted before they reach Redis.
 /// </summary>
-public sealed class ConnectorCache(RedisCacheStore redis, PersonalDataProtector protector, TimeProvider time) : IDisposable
+public sealed class ConnectorCache : IDisposable
 {
     /// <summary>Bounds L1: entries beyond this are evicted (least recently used first, by compaction).</summary>
     public const int L1MaxEntries = 200_000;
 
+    private readonly PersonalDataProtector _protector;
+    private readonly TimeProvider _time;
+    private readonly CacheJsonResolver _json = new();
     private readonly MemoryCache _memory = new(new MemoryCacheOptions { SizeLimit = L1MaxEntries });
-    private readonly ConcurrentDictionary<string, Task> _inflight = new(StringComparer.Ordinal);
+    private readonly FusionCache _cache;
+
+    public ConnectorCache(
+        RedisConnection redis,
+        PersonalDataProtector protector,
+        TimeProvider time,
+        IOptions<RedisOptions> redisOptions,
+        IOptions<CacheOptions> cacheOptions,
+        ILoggerFactory loggers)
+    {
+        _protector = protector;
+        _time = time;
+        var r = redisOptions.Value;
+        var c = cacheOptions.Value;
+        var options = new FusionCacheOptions
+        {
+            CacheName = "connectors",
+            CacheKeyPrefix = r.KeyPrefix,
+            BackplaneChannelPrefix = r.KeyPrefix + "backplane",
+            // Redis down: L2 and the backplane are skipped for this long after an error, then tried again.
+            DistributedCacheCircuitBreakerDuration = c.RedisRetryAfter,
+            BackplaneCircuitBreakerDuration = c.RedisRetryAfter,
+            WaitForInitialBackplaneSubscribe = false,
+            ReThrowOriginalExceptions = true,
+            // RedisConnection warns once per outage; upstream failures are logged by the connectors.
+            DistributedCacheErrorsLogLevel = LogLevel.Debug,
+            DistributedCacheSyntheticTimeoutsLogLevel = LogLevel.Debug,
+            BackplaneErrorsLogLevel = LogLevel.Debug,
+            BackplaneSyntheticTimeoutsLogLevel = LogLevel.Debug,
+            FactoryErrorsLogLevel = LogLevel.Debug,
+            FactorySyntheticTimeoutsLogLevel = LogLevel.Debug,
+            FailSafeActivationLogLevel = LogLevel.Debug,
+            DefaultEntryOptions = new FusionCacheEntryOptions
+            {
+                Size = 1,
+                IsFailSafeEnabled = true,
+                FailSafeThrottleDuration = c.FailSafeThrottle,
+                FactorySoftTimeout = c.FactorySoftTimeout,
+                DistributedCacheSoftTimeout = r.OperationTimeout,
+                DistributedCacheHardTimeout = r.OperationTimeout,
+            },
+            TagsDefaultEntryOptions = new FusionCacheEntryOptions { Size = 1, DistributedCacheHardTimeout = r.OperationTimeout },
+        };
+        _cache = new FusionCache(options, _memory, loggers.CreateLogger<FusionCache>());
+        if (redis.Enabled)
+        {
+            var serializer = new FusionCacheSystemTextJsonSerializer(new JsonSerializerOptions { TypeInfoResolver = _json });
+            var l2 = new RedisCache(Options.Create(new RedisCacheOptions { ConnectionMultiplexerFactory = redis.MultiplexerAsync }));
+            _cache.SetupDistributedCache(new ProtectedDistributedCache(l2, protector, redis), serializer);
+            _cache.SetupBackplane(new RedisBackplane(
+                Options.Create(new RedisBackplaneOptions { ConnectionMultiplexerFactory = redis.MultiplexerAsync }),
+                loggers.CreateLogger<RedisBackplane>()));
+        }
+    }
 
     /// <summary>
     /// Returns the cached value for <paramref name="keyMaterial"/> when fresh; otherwise calls
     /// <paramref name="fetch"/> once for all concurrent callers and stores its answer. When the fetch
     /// fails with a transient <see cref="UpstreamException"/> and an older value is kept, that value is
-    /// returned with <see cref="CachedValue{T}.Stale"/> set.
+    /// returned with <see cref="CachedValue{T}.Stale"/> set; any other failure reaches the caller.
     /// </summary>
     /// <param name="policy">TTLs and names.</param>
     /// <param name="keyMaterial">The inputs that identify the answer, e.g. ID number, name and date of birth. Never stored in clear.</param>
@@ -58,153 +122,72 @@ public sealed class ConnectorCache(RedisCacheStore redis, PersonalDataProtector 
         JsonTypeInfo<T> typeInfo,
         CancellationToken cancellationToken)
     {
-        var key = $"{policy.Connector}:{policy.Operation}:{protector.Hash(policy.Connector + ":" + policy.Operation, keyMaterial)}";
-        var now = time.GetUtcNow();
-        if (_memory.TryGetValue(key, out Entry<T>? entry) && entry!.FreshUntil > now)
+        _json.Register(typeInfo);
+        var key = Key(policy, keyMaterial);
+        var options = _cache.CreateEntryOptions(o =>
         {
-            return Served(new CachedValue<T>(entry.Value, CacheSource.Cache, false, entry.FetchedAt), CacheOutcome.Hit);
-        }
+            o.Duration = policy.Ttl;
+            o.FailSafeMaxDuration = policy.StaleTtl;
+            o.DistributedCacheFailSafeMaxDuration = policy.StaleTtl;
+        });
 
-        Task<CachedValue<T>> shared;
-        while (true)
-        {
-            var tcs = new TaskCompletionSource<CachedValue<T>>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var existing = _inflight.GetOrAdd(key, tcs.Task);
-            if (existing == tcs.Task)
+        var fetched = false;
+        ExceptionDispatchInfo? permanent = null;
+        var entry = await _cache.GetOrSetAsync<Entry<T>>(
+            key,
+            async (_, _) =>
             {
-                _ = RunAsync(key, policy, fetch, typeInfo, tcs);
-                shared = tcs.Task;
-                break;
-            }
+                T value;
+                try
+                {
+                    // The fetch runs once for every waiting caller: no single caller's cancellation stops it;
+                    // the resilience pipeline bounds its time.
+                    value = await fetch(CancellationToken.None);
+                }
+                catch (Exception ex) when (ex is not UpstreamException { Transient: true })
+                {
+                    // Not the kind of failure a stale value may hide: FusionCache's fail-safe would still
+                    // answer with it, so remember the error and raise it to the caller.
+                    permanent = ExceptionDispatchInfo.Capture(ex);
+                    throw;
+                }
 
-            if (existing is Task<CachedValue<T>> typed)
-            {
-                shared = typed;
-                break;
-            }
+                fetched = true;
+                return new Entry<T>(value, _time.GetUtcNow(), WallClockMs() + (long)policy.Ttl.TotalMilliseconds);
+            },
+            options,
+            [policy.Connector],
+            cancellationToken);
 
-            // Another type under the same key cannot happen with distinct operations; wait and retry.
-            await existing.ContinueWith(static _ => { }, TaskScheduler.Default);
+        permanent?.Throw();
+        if (fetched)
+        {
+            return Served(new CachedValue<T>(entry.Value, CacheSource.Upstream, false, entry.FetchedAt), CacheOutcome.Miss);
         }
 
-        var result = await shared.WaitAsync(cancellationToken);
-        return Served(result, result.Stale ? CacheOutcome.Stale : result.Source == CacheSource.Cache ? CacheOutcome.Hit : CacheOutcome.Miss);
+        // Past its freshness and still answered: fail-safe (the upstream failed or was too slow).
+        var stale = entry.FreshUntilMs <= WallClockMs();
+        return Served(new CachedValue<T>(entry.Value, CacheSource.Cache, stale, entry.FetchedAt), stale ? CacheOutcome.Stale : CacheOutcome.Hit);
     }
 
-    private async Task RunAsync<T>(string key, CachePolicy policy, Func<CancellationToken, Task<T>> fetch, JsonTypeInfo<T> typeInfo, TaskCompletionSource<CachedValue<T>> tcs)
+    /// <summary>
+    /// Drops every cached answer of <paramref name="connector"/> on this instance and, through the
+    /// backplane and L2, on every instance.
+    /// </summary>
+    public ValueTask ClearConnectorAsync(string connector, CancellationToken cancellationToken = default) =>
+        _cache.RemoveByTagAsync(connector, token: cancellationToken);
+
+    private string Key(CachePolicy policy, string keyMaterial) =>
+        $"{policy.Connector}:{policy.Operation}:{_protector.Hash(policy.Connector + ":" + policy.Operation, keyMaterial)}";
+
+    /// <summary>FusionCache expires entries on the system clock, so freshness is judged on it too (the injected clock dates answers).</summary>
+    private static long WallClockMs() => TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public void Dispose()
     {
-        try
-        {
-            tcs.SetResult(await LoadAsync(key, policy, fetch, typeInfo));
-        }
-        catch (Exception ex)
-        {
-            tcs.SetException(ex);
-        }
-        finally
-        {
-            _inflight.TryRemove(new KeyValuePair<string, Task>(key, tcs.Task));
-        }
+        _cache.Dispose();
+        _memory.Dispose();
     }
-
-    private async Task<CachedValue<T>> LoadAsync<T>(string key, CachePolicy policy, Func<CancellationToken, Task<T>> fetch, JsonTypeInfo<T> typeInfo)
-    {
-        var now = time.GetUtcNow();
-        _memory.TryGetValue(key, out Entry<T>? stale);
-        if (stale is not null && stale.FreshUntil > now)
-        {
-            return new CachedValue<T>(stale.Value, CacheSource.Cache, false, stale.FetchedAt);
-        }
-
-        if (await ReadL2Async(key, typeInfo) is { } l2)
-        {
-            if (l2.FreshUntil > now)
-            {
-                SetL1(key, l2);
-                return new CachedValue<T>(l2.Value, CacheSource.Cache, false, l2.FetchedAt);
-            }
-
-            if (stale is null || l2.FetchedAt > stale.FetchedAt)
-            {
-                stale = l2;
-            }
-        }
-
-        T value;
-        try
-        {
-            // The fetch runs once for every waiting caller: no single caller's cancellation stops it;
-            // the resilience pipeline bounds its time.
-            value = await fetch(CancellationToken.None);
-        }
-        catch (UpstreamException ex) when (ex.Transient && stale is not null && stale.StaleUntil > time.GetUtcNow())
-        {
-            return new CachedValue<T>(stale.Value, CacheSource.Cache, true, stale.FetchedAt);
-        }
-
-        var fetchedAt = time.GetUtcNow();
-        var fresh = new Entry<T>(value, fetchedAt, fetchedAt + policy.Ttl, fetchedAt + policy.StaleTtl);
-        SetL1(key, fresh);
-        await WriteL2Async(key, fresh, policy.StaleTtl, typeInfo);
-        return new CachedValue<T>(value, CacheSource.Upstream, false, fetchedAt);
-    }
-
-    private async Task<Entry<T>?> ReadL2Async<T>(string key, JsonTypeInfo<T> typeInfo)
-    {
-        if (!redis.Enabled)
-        {
-            return null;
-        }
-
-        var bytes = await redis.GetAsync(key);
-        var plain = bytes is null ? null : protector.Decrypt(bytes, key);
-        if (plain is null || plain.Length < 24)
-        {
-            return null;
-        }
-
-        var fetchedAt = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(plain));
-        var freshUntil = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(plain.AsSpan(8)));
-        var staleUntil = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(plain.AsSpan(16)));
-        try
-        {
-            var value = JsonSerializer.Deserialize(plain.AsSpan(24), typeInfo);
-            return value is null ? null : new Entry<T>(value, fetchedAt, freshUntil, staleUntil);
-        }
-        catch (JsonException)
-        {
-            // Written by an older version with another shape: treat as a miss.
-            return null;
-        }
-    }
-
-    private async Task WriteL2Async<T>(string key, Entry<T> entry, TimeSpan ttl, JsonTypeInfo<T> typeInfo)
-    {
-        if (!redis.Enabled)
-        {
-            return;
-        }
-
-        var json = JsonSerializer.SerializeToUtf8Bytes(entry.Value, typeInfo);
-        var plain = new byte[24 + json.Length];
-        BinaryPrimitives.WriteInt64LittleEndian(plain, entry.FetchedAt.ToUnixTimeMilliseconds());
-        BinaryPrimitives.WriteInt64LittleEndian(plain.AsSpan(8), entry.FreshUntil.ToUnixTimeMilliseconds());
-        BinaryPrimitives.WriteInt64LittleEndian(plain.AsSpan(16), entry.StaleUntil.ToUnixTimeMilliseconds());
-        json.CopyTo(plain.AsSpan(24));
-        await redis.SetAsync(key, protector.Encrypt(plain, key), ttl);
-    }
-
-    private void SetL1<T>(string key, Entry<T> entry)
-    {
-        // Relative expiry: the memory cache runs on the system clock, the entry's times on TimeProvider.
-        var keep = entry.StaleUntil - time.GetUtcNow();
-        if (keep > TimeSpan.Zero)
-        {
-            _memory.Set(key, entry, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = keep, Size = 1 });
-        }
-    }
-
-    public void Dispose() => _memory.Dispose();
 
     private static CachedValue<T> Served<T>(CachedValue<T> value, CacheOutcome outcome)
     {
@@ -216,5 +199,6 @@ public sealed class ConnectorCache(RedisCacheStore redis, PersonalDataProtector 
         return value;
     }
 
-    private sealed record Entry<T>(T Value, DateTimeOffset FetchedAt, DateTimeOffset FreshUntil, DateTimeOffset StaleUntil);
+    /// <summary>What is cached: the value, when it was fetched (injected clock, shown to callers) and until when it is fresh (system clock).</summary>
+    internal sealed record Entry<T>(T Value, DateTimeOffset FetchedAt, long FreshUntilMs);
 }

@@ -44,6 +44,18 @@ internal static class ConnectorEndpoints
             SetAsync(name, isolated: true, user, registry, controls, logger, ct));
         group.MapPost("/{name}/close", (string name, ClaimsPrincipal user, ConnectorHealthRegistry registry, ConnectorControls controls, ILogger<ConnectorControls> logger, CancellationToken ct) =>
             SetAsync(name, isolated: false, user, registry, controls, logger, ct));
+        group.MapPost("/{name}/cache/clear", async (
+            string name, ClaimsPrincipal user, ConnectorHealthRegistry registry, Integration.Core.Caching.ConnectorCache cache,
+            Integration.Core.Audit.AuditLog audit, ILogger<ConnectorControls> logger, CancellationToken ct) =>
+        {
+            // Every instance drops the connector's cached answers (FusionCache tags, over L2 and the backplane).
+            var connector = Find(registry, name);
+            var operatorName = user.Identity?.Name ?? "unknown";
+            await cache.ClearConnectorAsync(connector.Name, ct);
+            audit.Record(new Integration.Core.Audit.AuditRecord("operator_cache_clear", connector.Name, "done"));
+            Log.OperatorAction(logger, operatorName, connector.Name, "cache cleared");
+            return TypedResults.Ok(await ViewAsync(connector, ct));
+        });
         return app;
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Integration.Core.Jobs;
 using Integration.Core.Monitoring;
 using Integration.Gateway.Health;
 using Quartz;
@@ -7,19 +8,32 @@ namespace Integration.Gateway.Operations;
 
 internal static class OperationsServiceCollectionExtensions
 {
-    /// <summary>Probes, shared isolation controls, the scheduler's health check, OpenTelemetry (traces, metrics, OTLP) and the gauges.</summary>
+    /// <summary>Probes, shared isolation controls, the schedulers' health checks, OpenTelemetry (traces, metrics, OTLP) and the gauges.</summary>
     public static IServiceCollection AddGatewayOperations(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<ProbeRunner>();
         services.AddSingleton<ConnectorControls>();
         services.AddSingleton(ConnectorControls.Migration);
         services.AddGatewayTelemetry(configuration);
-        services.AddHealthChecks().AddCheck<SchedulerHealthCheck>("scheduler", tags: [HealthEndpoints.ReadyTag]);
+        // Quartz's own checks: each scheduler runs, and the clustered one's store answers and its node checks in.
+        services.AddHealthChecks()
+            .AddQuartz(o =>
+            {
+                o.Name = "scheduler";
+                o.Tags.Add(HealthEndpoints.ReadyTag);
+            })
+            .AddQuartz(GatewayScheduler.InstanceSchedulerName, o =>
+            {
+                o.Name = "scheduler-instance";
+                o.Tags.Add(HealthEndpoints.ReadyTag);
+            });
 
         var probeInterval = configuration.GetValue("Gateway:Probes:Interval", TimeSpan.FromMinutes(1));
         var syncInterval = configuration.GetValue("Gateway:Controls:SyncInterval", TimeSpan.FromSeconds(10));
-        services.AddQuartz(q =>
+        // Per-instance work: every instance probes its own circuits and applies stored controls to them.
+        services.AddQuartz(GatewayScheduler.InstanceSchedulerName, q =>
         {
+            q.UseInMemoryStore();
             if (probeInterval > TimeSpan.Zero)
             {
                 q.ScheduleJob<ProbeJob>(

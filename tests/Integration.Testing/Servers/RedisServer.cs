@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
+using StackExchange.Redis;
 
 namespace Integration.Testing.Servers;
 
 /// <summary>
 /// A Redis server for tests: the one on <c>127.0.0.1:$TEST_REDIS_PORT</c> when that variable is set, otherwise a
-/// private <c>redis-server</c> child process on a free loopback port (no persistence) in a temp folder. Talks RESP
-/// over a raw socket, so tests can look into Redis without a client library.
+/// private <c>redis-server</c> child process on a free loopback port (no persistence) in a temp folder. Tests look
+/// into it with StackExchange.Redis (a short-lived admin connection per call, so a kill and restart leave no
+/// stale connection behind).
 /// </summary>
 public sealed class RedisServer : IDisposable
 {
@@ -133,43 +134,41 @@ public sealed class RedisServer : IDisposable
     }
 
     /// <summary>Sends <c>FLUSHALL</c>: every key in every database is gone.</summary>
-    public Task FlushAllAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync(cancellationToken, "FLUSHALL");
+    public async Task FlushAllAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await ConnectAsync(s_commandTimeout).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await connection.GetServer(Host, Port).FlushAllDatabasesAsync().ConfigureAwait(false);
+    }
 
-    /// <summary><c>KEYS *</c> in one database, decoded as UTF-8.</summary>
+    /// <summary>Every key in one database, decoded as UTF-8.</summary>
     public async Task<IReadOnlyList<string>> GetAllKeysAsync(int database = 0, CancellationToken cancellationToken = default)
     {
-        var keys = await GetAllKeysRawAsync(database, cancellationToken).ConfigureAwait(false);
-        return keys.Select(key => Encoding.UTF8.GetString(key)).ToList();
+        await using var connection = await ConnectAsync(s_commandTimeout).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var keys = new List<string>();
+        await foreach (var key in connection.GetServer(Host, Port).KeysAsync(database, "*").WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            keys.Add(key.ToString());
+        }
+
+        return keys;
     }
 
-    /// <summary><c>KEYS *</c> in one database, as raw bytes.</summary>
-    public async Task<IReadOnlyList<byte[]>> GetAllKeysRawAsync(int database = 0, CancellationToken cancellationToken = default)
-    {
-        var reply = await ExecuteInDatabaseAsync(database, ["KEYS", "*"], cancellationToken).ConfigureAwait(false);
-        return reply is object?[] items ? items.OfType<byte[]>().ToList() : [];
-    }
-
-    /// <summary><c>GET key</c>: the raw value, or null when the key does not exist.</summary>
+    /// <summary>The value under <paramref name="key"/> (a string, or a hash's fields concatenated), or null when the key does not exist.</summary>
     public async Task<byte[]?> GetValueAsync(string key, int database = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return await ExecuteInDatabaseAsync(database, ["GET", key], cancellationToken).ConfigureAwait(false) as byte[];
-    }
+        await using var connection = await ConnectAsync(s_commandTimeout).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var db = connection.GetDatabase(database);
+        var type = await db.KeyTypeAsync(key).ConfigureAwait(false);
+        if (type == RedisType.Hash)
+        {
+            // Microsoft.Extensions.Caching.StackExchangeRedis stores each entry as a hash (data and expiry fields).
+            var fields = await db.HashGetAllAsync(key).ConfigureAwait(false);
+            return fields.SelectMany(f => (byte[]?)f.Value ?? []).ToArray();
+        }
 
-    /// <summary>
-    /// Runs any command on a fresh connection. Replies: simple string → string, integer → long, bulk → byte[] or
-    /// null, array → object?[]; an error reply throws <see cref="RedisErrorReplyException"/>.
-    /// </summary>
-    public Task<object?> ExecuteAsync(params string[] command) => ExecuteAsync(CancellationToken.None, command);
-
-    /// <inheritdoc cref="ExecuteAsync(string[])"/>
-    public async Task<object?> ExecuteAsync(CancellationToken cancellationToken, params string[] command)
-    {
-        ArgumentOutOfRangeException.ThrowIfZero(command.Length);
-        var replies = await Resp.ExecuteAsync(Host, Port, [command], s_commandTimeout, cancellationToken)
-            .ConfigureAwait(false);
-        return replies[0];
+        var value = await db.StringGetAsync(key).ConfigureAwait(false);
+        return value.IsNull ? null : (byte[]?)value;
     }
 
     /// <summary>Stops an owned server and deletes its folder; leaves a shared one alone.</summary>
@@ -196,21 +195,6 @@ public sealed class RedisServer : IDisposable
     }
 
     private void OnProcessExit(object? sender, EventArgs e) => Dispose();
-
-    private async Task<object?> ExecuteInDatabaseAsync(
-        int database, IReadOnlyList<string> command, CancellationToken cancellationToken)
-    {
-        if (database == 0)
-        {
-            return (await Resp.ExecuteAsync(Host, Port, [command], s_commandTimeout, cancellationToken)
-                .ConfigureAwait(false))[0];
-        }
-
-        var select = new[] { "SELECT", database.ToString(CultureInfo.InvariantCulture) };
-        var replies = await Resp.ExecuteAsync(Host, Port, [select, command], s_commandTimeout, cancellationToken)
-            .ConfigureAwait(false);
-        return replies[1];
-    }
 
     private async Task StartProcessAsync(Stopwatch stopwatch, CancellationToken cancellationToken = default)
     {
@@ -253,15 +237,15 @@ public sealed class RedisServer : IDisposable
 
             try
             {
-                var replies = await Resp.ExecuteAsync(
-                        Host, Port, [["PING"], ["INFO", "server"]], TimeSpan.FromSeconds(2), cancellationToken)
-                    .ConfigureAwait(false);
+                await using var connection = await ConnectAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                var server = connection.GetServer(Host, Port);
+                await server.PingAsync().ConfigureAwait(false);
+                var info = await server.InfoAsync("server").ConfigureAwait(false);
 
                 // Our own process must be the one answering, not another server that took the port first.
-                return replies[0] is "PONG" && (process is null || ServerProcessId(replies[1]) == process.Id);
+                return process is null || ServerProcessId(info) == process.Id;
             }
-            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or TimeoutException
-                                           or RedisErrorReplyException)
+            catch (Exception ex) when (ex is RedisException or TimeoutException or IOException)
             {
                 lastError = ex;
                 return false;
@@ -279,23 +263,26 @@ public sealed class RedisServer : IDisposable
             $"(last error: {lastError?.Message}). Output:{Environment.NewLine}{_output}");
     }
 
-    private static int? ServerProcessId(object? info)
+    private static int? ServerProcessId(IGrouping<string, KeyValuePair<string, string>>[] info)
     {
-        if (info is not byte[] bytes)
-        {
-            return null;
-        }
+        var value = info.SelectMany(g => g).FirstOrDefault(p => p.Key == "process_id").Value;
+        return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+    }
 
-        foreach (var line in Encoding.UTF8.GetString(bytes).Split('\n'))
+    /// <summary>A fresh admin connection (FLUSHALL, KEYS and INFO need one); fails rather than waits when Redis is down.</summary>
+    private async Task<ConnectionMultiplexer> ConnectAsync(TimeSpan timeout)
+    {
+        var config = new ConfigurationOptions
         {
-            if (line.StartsWith("process_id:", StringComparison.Ordinal)
-                && int.TryParse(line.AsSpan("process_id:".Length).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-            {
-                return pid;
-            }
-        }
-
-        return null;
+            EndPoints = { { Host, Port } },
+            AllowAdmin = true,
+            AbortOnConnectFail = true,
+            ConnectRetry = 0,
+            ConnectTimeout = (int)timeout.TotalMilliseconds,
+            SyncTimeout = (int)timeout.TotalMilliseconds,
+            AsyncTimeout = (int)timeout.TotalMilliseconds,
+        };
+        return await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
     }
 
     private void StopProcess(bool stopWatchdog = true)

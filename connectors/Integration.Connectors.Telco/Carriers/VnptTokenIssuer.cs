@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using Integration.Core.Http;
 using Integration.Core.Problems;
 using Integration.Core.Resilience;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,51 +16,29 @@ internal sealed record VnptTokenResponse(
     [property: JsonPropertyName("token_type")] string? TokenType,
     [property: JsonPropertyName("expires_in")] long? ExpiresIn);
 
+/// <summary>The HTTP client of VNPT's token endpoint (same upstream and resilience pipeline as the checks, no credential handler).</summary>
+internal sealed class VnptTokenEndpoint(HttpClient http)
+{
+    public HttpClient Http => http;
+}
+
 /// <summary>
-/// VNPT's client-credentials token, shared by every check of this instance: fetched once for all
-/// concurrent callers, kept until <see cref="VnptOptions.TokenRefreshMargin"/> before it expires, and
-/// dropped when VNPT refuses it (the caller then asks for a fresh one, once).
+/// VNPT's client-credentials token for Core's credential handler: one per instance, fetched once for all
+/// concurrent callers, kept until <see cref="VnptOptions.TokenRefreshMargin"/> before it expires, renewed
+/// once when VNPT answers 401.
 /// </summary>
-internal sealed class VnptTokenCache(IOptions<TelcoOptions> options, TimeProvider time, ILogger<VnptTokenCache> logger) : IDisposable
+internal sealed class VnptTokenIssuer(IServiceProvider services, IOptions<TelcoOptions> options, TimeProvider time, ILogger<VnptTokenIssuer> logger)
+    : ICredentialIssuer
 {
     /// <summary>Assumed when VNPT's answer leaves <c>expires_in</c> out.</summary>
     private static readonly TimeSpan DefaultLifetime = TimeSpan.FromMinutes(5);
 
-    private readonly SemaphoreSlim _fetch = new(1, 1);
-    private Token? _current;
+    public void Apply(HttpRequestMessage request, string credential) =>
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", credential);
 
-    /// <summary>A valid token; a new one when the cached one is <paramref name="rejected"/> or due for renewal.</summary>
-    public async Task<string> GetAsync(HttpClient http, string? rejected, CancellationToken cancellationToken)
-    {
-        if (Usable(_current, rejected) is { } cached)
-        {
-            return cached;
-        }
+    public void OnRejected() => Log.VnptTokenRejected(logger);
 
-        await _fetch.WaitAsync(cancellationToken);
-        try
-        {
-            // Another caller may have renewed it while this one waited.
-            if (Usable(_current, rejected) is { } renewed)
-            {
-                return renewed;
-            }
-
-            _current = await FetchAsync(http, cancellationToken);
-            return _current.Value;
-        }
-        finally
-        {
-            _fetch.Release();
-        }
-    }
-
-    public void Dispose() => _fetch.Dispose();
-
-    private string? Usable(Token? token, string? rejected) =>
-        token is not null && token.Value != rejected && token.RenewAt > time.GetUtcNow() ? token.Value : null;
-
-    private async Task<Token> FetchAsync(HttpClient http, CancellationToken cancellationToken)
+    public async Task<UpstreamCredential> IssueAsync(CancellationToken cancellationToken)
     {
         var o = options.Value.Vnpt;
         using var request = new HttpRequestMessage(HttpMethod.Post, "oauth/token")
@@ -74,6 +53,7 @@ internal sealed class VnptTokenCache(IOptions<TelcoOptions> options, TimeProvide
 
         // Asking for a token twice only leaves VNPT with one more token: safe to retry.
         request.MarkSafeToRetry();
+        var http = services.GetRequiredService<VnptTokenEndpoint>().Http;
         using var response = await http.SendAsync(request, cancellationToken);
         UpstreamResponse.ThrowIfTransient(response, VnptClient.Upstream);
         if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
@@ -104,8 +84,6 @@ internal sealed class VnptTokenCache(IOptions<TelcoOptions> options, TimeProvide
         var lifetime = body.ExpiresIn is { } seconds && seconds > 0 ? TimeSpan.FromSeconds(seconds) : DefaultLifetime;
         var keep = lifetime >= 2 * o.TokenRefreshMargin ? lifetime - o.TokenRefreshMargin : lifetime / 2;
         Log.VnptTokenFetched(logger, lifetime);
-        return new Token(body.AccessToken, time.GetUtcNow() + keep);
+        return new UpstreamCredential(body.AccessToken, time.GetUtcNow() + keep);
     }
-
-    private sealed record Token(string Value, DateTimeOffset RenewAt);
 }
