@@ -78,7 +78,7 @@ public sealed class TelemetryTests : IAsyncLifetime
     [Fact]
     public async Task TrackAsync_ManyCacheHitsInOneSecond_OneMonitoringRowCountingThem()
     {
-        var clock = new Integration.Testing.ManualTimeProvider(DateTimeOffset.Parse("2026-11-25T09:00:00.100+07:00", System.Globalization.CultureInfo.InvariantCulture));
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-11-25T09:00:00.100+07:00", System.Globalization.CultureInfo.InvariantCulture));
         await using var host = await CoreHost.StartAsync(time: clock);
         var telemetry = host.Get<ConnectorTelemetry>();
         var cache = host.Get<ConnectorCache>();
