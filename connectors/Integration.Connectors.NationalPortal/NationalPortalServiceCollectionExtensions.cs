@@ -40,6 +40,7 @@ public static class NationalPortalServiceCollectionExtensions
         services.TryAddSingleton<ProcedureCatalogue>();
         services.TryAddSingleton<AccountStatistics>();
         services.AddOutboxHandler<PortalSyncHandler>();
+        services.AddOutboxHandler<PortalProgressHandler>();
         services.TryAddSingleton<INationalPortal, NationalPortalService>();
         services.AddSingleton<IConnectorProbe, PortalProbe>();
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Integration.Connectors.Identity;
+using Integration.Connectors.Linked;
 using Integration.Connectors.NationalPortal;
 using Integration.Connectors.Payment;
 using Integration.Connectors.Telco;
@@ -25,6 +26,7 @@ builder.Services.AddIdentityConnector(builder.Configuration.GetSection("Connecto
 builder.Services.AddTelcoConnector(builder.Configuration.GetSection("Connectors:Telco"));
 builder.Services.AddPaymentConnector(builder.Configuration.GetSection("Connectors:Payment"));
 builder.Services.AddNationalPortalConnector(builder.Configuration.GetSection("Connectors:NationalPortal"));
+builder.Services.AddLinkedConnector(builder.Configuration.GetSection("Connectors:Linked"));
 builder.Services.AddGatewaySecurity(builder.Configuration);
 builder.Services.AddGatewayProblemDetails();
 builder.Services.AddGatewayHealthChecks();
@@ -69,6 +71,7 @@ app.MapIdentityEndpoints();
 app.MapTelcoEndpoints();
 app.MapPaymentEndpoints();
 app.MapPortalEndpoints();
+app.MapLinkedEndpoints();
 app.MapReadinessEndpoints();
 
 app.Run();

@@ -55,7 +55,7 @@ public sealed class GatewayFactoryOptions
 /// </summary>
 public sealed class GatewayFactory : WebApplicationFactory<Program>
 {
-    /// <summary>Scopes identity, telco, payment, portal; 600 requests a minute.</summary>
+    /// <summary>Scopes identity, telco, payment, portal, linked; 600 requests a minute.</summary>
     public const string DeskKey = "test-desk-key";
 
     /// <summary>Scope ops.</summary>
@@ -128,12 +128,12 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             // Probes would call every upstream at start and fill WireMock's journal; tests that need them set an interval.
             ["Gateway:Probes:Interval"] = "00:00:00",
         };
-        AddClient(s, 0, "test-desk", DeskKey, 600, "identity", "telco", "payment", "portal");
+        AddClient(s, 0, "test-desk", DeskKey, 600, "identity", "telco", "payment", "portal", "linked");
         AddClient(s, 1, "test-ops", OpsKey, 600, "ops");
         AddClient(s, 2, "test-identity-only", IdentityOnlyKey, 600, "identity");
         AddClient(s, 3, "test-limited", LimitedKey, 3, "identity", "ops");
 
-        foreach (var connector in _options.ShippedResilience ? [] : new[] { "Identity", "Telco", "Payment", "NationalPortal" })
+        foreach (var connector in _options.ShippedResilience ? [] : new[] { "Identity", "Telco", "Payment", "NationalPortal", "Linked" })
         {
             // Fast enough for tests, same shape as production.
             s[$"Connectors:{connector}:Resilience:TotalTimeout"] = "00:00:10";
@@ -182,6 +182,13 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             s["Connectors:NationalPortal:Username"] = "dev-province";
             s["Connectors:NationalPortal:Password"] = "dev-portal-password";
             s["Connectors:NationalPortal:AgencyCode"] = "000.00.00.H99";
+            s["Connectors:Linked:Lgsp:BaseUrl"] = m + "/lgsp";
+            s["Connectors:Linked:Lgsp:ClientId"] = "dev-gateway";
+            s["Connectors:Linked:Lgsp:ClientSecret"] = "dev-lgsp-secret";
+            s["Connectors:Linked:CivilRegistry:BaseUrl"] = m + "/hotich";
+            s["Connectors:Linked:Residence:BaseUrl"] = m + "/cutru";
+            s["Connectors:Linked:SocialInsurance:BaseUrl"] = m + "/bhxh";
+            s["Connectors:Linked:SocialAffairs:BaseUrl"] = m + "/trocap";
         }
 
         foreach (var (k, v) in _options.Settings)

@@ -47,35 +47,7 @@ internal sealed class OutboxDispatcher(
         }
 
         var o = options.Value;
-        using var timer = new PeriodicTimer(o.PollInterval, time);
-        Task<bool>? tick = null;
-        Task<bool>? wake = null;
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                await DrainAsync(o, stoppingToken);
-                tick ??= timer.WaitForNextTickAsync(stoppingToken).AsTask();
-                wake ??= signal.WaitAsync(stoppingToken);
-                var fired = await Task.WhenAny(tick, wake);
-                if (fired == tick)
-                {
-                    tick = null;
-                }
-                else
-                {
-                    wake = null;
-                }
-
-                if (!await fired)
-                {
-                    break;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
+        await WakeablePoll.RunAsync(o.PollInterval, time, signal.WaitAsync, ct => DrainAsync(o, ct), stoppingToken);
     }
 
     private async Task DrainAsync(OutboxOptions o, CancellationToken stoppingToken)

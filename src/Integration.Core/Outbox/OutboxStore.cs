@@ -64,6 +64,27 @@ public sealed class OutboxStore(GatewayStore store, TimeProvider time, IOptions<
     /// <summary>Adds version <paramref name="version"/> of <paramref name="key"/>, or returns the item already stored for it.</summary>
     public async Task<OutboxEnqueueResult> EnqueueAsync(string topic, string key, long version, string payload, CancellationToken cancellationToken = default)
     {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        await using var tx = await store.BeginWriteAsync(connection, cancellationToken);
+        var result = await EnqueueAsync(connection, tx, topic, key, version, payload, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        if (result.Created && result.Item.State == OutboxState.Queued)
+        {
+            signal.Wake();
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Adds an item inside the caller's write transaction (begun with <see cref="GatewayStore.BeginWriteAsync"/>),
+    /// so that it is stored if and only if the caller's own change is: a connector that records a state change
+    /// and the message announcing it commits both or neither. Call <see cref="OutboxSignal.Wake"/> after the
+    /// commit when <see cref="OutboxEnqueueResult.Created"/>.
+    /// </summary>
+    public async Task<OutboxEnqueueResult> EnqueueAsync(
+        DbConnection connection, DbTransaction transaction, string topic, string key, long version, string payload, CancellationToken cancellationToken = default)
+    {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentException.ThrowIfNullOrEmpty(key);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(version);
@@ -71,8 +92,7 @@ public sealed class OutboxStore(GatewayStore store, TimeProvider time, IOptions<
 
         var now = time.GetUtcNow();
         var at = now.ToUnixTimeMilliseconds();
-        await using var connection = await store.OpenAsync(cancellationToken);
-        await using var tx = await store.BeginWriteAsync(connection, cancellationToken);
+        var tx = transaction;
 
         // PostgreSQL: lock the key's rows so that a concurrent claim (SKIP LOCKED) cannot send a higher
         // version while this one is being added. SQLite's write transaction already excludes it.
@@ -83,7 +103,6 @@ public sealed class OutboxStore(GatewayStore store, TimeProvider time, IOptions<
 
         if (siblings.FirstOrDefault(s => s.Version == version) is { } existing)
         {
-            await tx.CommitAsync(cancellationToken);
             return new OutboxEnqueueResult(existing.ToItem(), false);
         }
 
@@ -119,14 +138,7 @@ public sealed class OutboxStore(GatewayStore store, TimeProvider time, IOptions<
             row = await connection.QuerySingleAsync<Row>(new CommandDefinition(
                 $"SELECT {Columns("")} FROM outbox_items WHERE topic = @topic AND item_key = @key AND version = @version",
                 new { topic, key, version }, tx, cancellationToken: cancellationToken));
-            await tx.CommitAsync(cancellationToken);
             return new OutboxEnqueueResult(row.ToItem(), false);
-        }
-
-        await tx.CommitAsync(cancellationToken);
-        if (row.State == Queued)
-        {
-            signal.Wake();
         }
 
         return new OutboxEnqueueResult(row.ToItem(), true);
