@@ -11,6 +11,7 @@ using Integration.Gateway.Hosting;
 using Integration.Gateway.Operations;
 using Integration.Gateway.Problems;
 using Integration.Gateway.Security;
+using Integration.Indicators;
 using Quartz;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -25,6 +26,7 @@ builder.Services.AddIdentityConnector(builder.Configuration.GetSection("Connecto
 builder.Services.AddTelcoConnector(builder.Configuration.GetSection("Connectors:Telco"));
 builder.Services.AddPaymentConnector(builder.Configuration.GetSection("Connectors:Payment"));
 builder.Services.AddNationalPortalConnector(builder.Configuration.GetSection("Connectors:NationalPortal"));
+builder.Services.AddProvinceIndicators(builder.Configuration.GetSection("Indicators"));
 builder.Services.AddGatewaySecurity(builder.Configuration);
 builder.Services.AddGatewayProblemDetails();
 builder.Services.AddGatewayHealthChecks();
@@ -57,12 +59,14 @@ app.UseSwaggerUI(o =>
 });
 app.UseStaticFiles();
 app.MapGet("/ops", () => Results.Redirect("/ops/index.html")).ExcludeFromDescription();
+app.MapGet("/reports", () => Results.Redirect("/reports/index.html")).ExcludeFromDescription();
 app.MapGatewayHealth();
 app.MapConnectorEndpoints();
 app.MapIdentityEndpoints();
 app.MapTelcoEndpoints();
 app.MapPaymentEndpoints();
 app.MapPortalEndpoints();
+app.MapIndicatorEndpoints();
 app.MapReadinessEndpoints();
 
 app.Run();

@@ -9,9 +9,10 @@ public static class Scopes
     public const string Payment = "payment";
     public const string Portal = "portal";
     public const string Ops = "ops";
+    public const string Reports = "reports";
 
     /// <summary>Policy for the citizen readiness check, which needs both identity and telco.</summary>
     public const string IdentityAndTelco = "identity+telco";
 
-    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Identity, Telco, Payment, Portal, Ops };
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Identity, Telco, Payment, Portal, Ops, Reports };
 }
