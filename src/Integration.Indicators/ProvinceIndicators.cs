@@ -145,7 +145,7 @@ internal sealed class ProvinceIndicators(GatewayStore store, TimeProvider time, 
     {
         var period = Period.Parse(from, to);
         await using var connection = await store.OpenAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<PaymentRow>(new CommandDefinition(
+        var rows = (await connection.QueryAsync<(string Method, long Count, long Amount)>(new CommandDefinition(
             """
             SELECT method AS Method, COUNT(*) AS Count, CAST(SUM(amount) AS BIGINT) AS Amount
             FROM indicator_payments
@@ -278,8 +278,6 @@ internal sealed class ProvinceIndicators(GatewayStore store, TimeProvider time, 
     }
 
     private sealed record OverdueRow(string DossierCode, string AgencyCode, string ProcedureCode, long Status, long Channel, long ReceivedAt, long DueAt);
-
-    private sealed record PaymentRow(string Method, long Count, long Amount);
 
     private sealed record AccountRow(string Day, string LocalityCode, string? LocalityName, long Accounts, long Level2Accounts);
 

@@ -12,12 +12,12 @@ using static Integration.Indicators.Tests.IndicatorsKit;
 
 namespace Integration.Indicators.Tests;
 
-/// <summary>Paid payments per method (from a real VietQR payment and bank notice) and account figures per day, on both stores.</summary>
+/// <summary>Paid payments per method (a real VNPAY payment and its notification) and account figures per day, on both stores.</summary>
 public sealed class PaymentAndAccountIndicatorsTests
 {
-    private const string BankSecret = "dev-bank-notice-secret";
+    private const string VnpaySecret = "DEVVNPAYHASHSECRETNOTFORPRODUCTION";
 
-    private static async Task<string> CreateVietQrAsync(HttpClient desk, long amount)
+    private static async Task<string> CreateAsync(HttpClient desk, string method, long amount)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/payments")
         {
@@ -27,7 +27,8 @@ public sealed class PaymentAndAccountIndicatorsTests
                 ["feeCode"] = "LP-002",
                 ["amount"] = amount,
                 ["description"] = "Phí thẩm định hồ sơ",
-                ["method"] = "vietqr",
+                ["method"] = method,
+                ["returnUrl"] = "https://one-stop.example.gov.vn/paid",
             }),
         };
         request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
@@ -39,51 +40,53 @@ public sealed class PaymentAndAccountIndicatorsTests
         return payment!["reference"]!.GetValue<string>();
     }
 
-    private static async Task PayByBankAsync(HttpClient bank, string transactionId, string reference, long amount, DateTimeOffset now)
+    /// <summary>VNPAY's payment notification (IPN): the query in key order, WebUtility.UrlEncode, HMAC-SHA512.</summary>
+    private static async Task PayByVnpayAsync(HttpClient vnpay, string reference, long amount)
     {
-        var body = new JsonObject
+        var p = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
-            ["transactionId"] = transactionId,
-            ["bankBin"] = "970403",
-            ["accountNumber"] = "0011012345678",
-            ["amount"] = amount,
-            ["content"] = $"MBVCB.8812.{reference}.chuyen tien",
-            ["transferredAt"] = "2026-11-25T10:05:00+07:00",
-        }.ToJsonString();
-        var timestamp = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/payments/callbacks/bank-transfer")
-        {
-            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            ["vnp_Amount"] = (amount * 100).ToString(CultureInfo.InvariantCulture),
+            ["vnp_BankCode"] = "NCB",
+            ["vnp_BankTranNo"] = "VNP14123456",
+            ["vnp_CardType"] = "ATM",
+            ["vnp_OrderInfo"] = "Thanh toan le phi",
+            ["vnp_PayDate"] = "20261125101200",
+            ["vnp_ResponseCode"] = "00",
+            ["vnp_TmnCode"] = "DEVTMN01",
+            ["vnp_TransactionNo"] = "14123456",
+            ["vnp_TransactionStatus"] = "00",
+            ["vnp_TxnRef"] = reference,
         };
-        request.Headers.Add("X-Timestamp", timestamp);
-        request.Headers.Add("X-Signature", Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(BankSecret), Encoding.UTF8.GetBytes(timestamp + "." + body))));
-        using var response = await bank.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var query = string.Join("&", p.Select(kv => WebUtility.UrlEncode(kv.Key) + "=" + WebUtility.UrlEncode(kv.Value)));
+        var hash = Convert.ToHexStringLower(HMACSHA512.HashData(Encoding.UTF8.GetBytes(VnpaySecret), Encoding.UTF8.GetBytes(query)));
+        using var response = await vnpay.GetAsync($"/api/v1/payments/callbacks/vnpay?{query}&vnp_SecureHashType=HmacSHA512&vnp_SecureHash={hash}");
+        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.True(answer["RspCode"]!.GetValue<string>() is "00" or "02", answer.ToJsonString());
     }
 
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task GetPayments_PaidByBankNotice_CountedOnceInTheMonthItWasPaid(bool postgres)
+    public async Task GetPayments_PaidByVnpay_CountedOnceInTheMonthItWasPaid(bool postgres)
     {
         var time = new ManualTimeProvider();
         using var factory = Create(postgres, time);
         using var desk = factory.CreateClient(GatewayFactory.DeskKey);
-        using var bank = factory.CreateClient((string?)null);
+        using var vnpay = factory.CreateClient((string?)null);
         using var reports = factory.CreateClient(ReportsKey);
-        var paid = await CreateVietQrAsync(desk, 50_000);
-        await CreateVietQrAsync(desk, 70_000);
+        var paid = await CreateAsync(desk, "vnpay", 180_000);
+        await CreateAsync(desk, "vietqr", 50_000);
 
-        await PayByBankAsync(bank, "FT26329001", paid, 50_000, time.GetUtcNow());
-        await PayByBankAsync(bank, "FT26329001", paid, 50_000, time.GetUtcNow());
+        // VNPAY repeats its notification until it is acknowledged: the payment is counted once.
+        await PayByVnpayAsync(vnpay, paid, 180_000);
+        await PayByVnpayAsync(vnpay, paid, 180_000);
 
         var november = await GetAsync(reports, "/api/v1/indicators/payments?from=2026-11-01&to=2026-12-01");
         var october = await GetAsync(reports, "/api/v1/indicators/payments?from=2026-10-01&to=2026-11-01");
-        Assert.Equal((1L, 50_000L), (november["count"]!.GetValue<long>(), november["amount"]!.GetValue<long>()));
-        var vietqr = november["methods"]!.AsArray().Single(m => m!["method"]!.GetValue<string>() == "vietqr")!;
-        var vnpay = november["methods"]!.AsArray().Single(m => m!["method"]!.GetValue<string>() == "vnpay")!;
-        Assert.Equal((1L, 50_000L), (vietqr["count"]!.GetValue<long>(), vietqr["amount"]!.GetValue<long>()));
-        Assert.Equal(0L, vnpay["count"]!.GetValue<long>());
+        Assert.Equal((1L, 180_000L), (november["count"]!.GetValue<long>(), november["amount"]!.GetValue<long>()));
+        var byMethod = november["methods"]!.AsArray().ToDictionary(m => m!["method"]!.GetValue<string>(), m => (m!["count"]!.GetValue<long>(), m["amount"]!.GetValue<long>()));
+        Assert.Equal((1L, 180_000L), byMethod["vnpay"]);
+        Assert.Equal((0L, 0L), byMethod["vietqr"]);
         Assert.Equal(0L, october["count"]!.GetValue<long>());
     }
 
