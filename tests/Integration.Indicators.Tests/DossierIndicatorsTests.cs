@@ -12,8 +12,6 @@ namespace Integration.Indicators.Tests;
 /// </summary>
 public sealed class DossierIndicatorsTests
 {
-    private static ManualTimeProvider Clock() => new(new DateTimeOffset(2026, 12, 10, 9, 0, 0, Vn));
-
     private static long L(JsonNode? node, string name) => node![name]!.GetValue<long>();
 
     private static double? Rate(JsonNode? node, string name) => node![name]?.GetValue<double>();
@@ -33,10 +31,8 @@ public sealed class DossierIndicatorsTests
     [InlineData(true)]
     public async Task GetDossiers_November_EachDefinitionAsComputedByHand(bool postgres)
     {
-        using var factory = Create(postgres, Clock());
-        using var desk = factory.CreateClient(GatewayFactory.DeskKey);
-        using var reports = factory.CreateClient(ReportsKey);
-        await SendNovemberAsync(desk);
+        using var november = await NovemberGateway.StartAsync(postgres);
+        var reports = november.Reports;
 
         var answer = await GetAsync(reports, "/api/v1/indicators/dossiers?from=2026-11-01&to=2026-12-01&groupBy=agency");
 
@@ -61,10 +57,8 @@ public sealed class DossierIndicatorsTests
     [InlineData(true)]
     public async Task GetDossiers_GroupedByLevelAndLocality_FoldsAgenciesThroughTheDirectory(bool postgres)
     {
-        using var factory = Create(postgres, Clock());
-        using var desk = factory.CreateClient(GatewayFactory.DeskKey);
-        using var reports = factory.CreateClient(ReportsKey);
-        await SendNovemberAsync(desk);
+        using var november = await NovemberGateway.StartAsync(postgres);
+        var reports = november.Reports;
 
         var byLevel = await GetAsync(reports, "/api/v1/indicators/dossiers?from=2026-11-01&to=2026-12-01&groupBy=level");
         var byLocality = await GetAsync(reports, "/api/v1/indicators/dossiers?from=2026-11-01&to=2026-12-01&groupBy=locality");
@@ -83,10 +77,8 @@ public sealed class DossierIndicatorsTests
     [InlineData(true)]
     public async Task GetDossiers_December_FinishedNextMonthIsLateAndOverdueIsJudgedNow(bool postgres)
     {
-        using var factory = Create(postgres, Clock());
-        using var desk = factory.CreateClient(GatewayFactory.DeskKey);
-        using var reports = factory.CreateClient(ReportsKey);
-        await SendNovemberAsync(desk);
+        using var november = await NovemberGateway.StartAsync(postgres);
+        var reports = november.Reports;
 
         var december = await GetAsync(reports, "/api/v1/indicators/dossiers?from=2026-12-01&to=2027-01-01");
         var overdue = await GetAsync(reports, "/api/v1/indicators/overdue?from=2026-12-01&to=2027-01-01");
@@ -105,10 +97,8 @@ public sealed class DossierIndicatorsTests
     [InlineData(true)]
     public async Task GetOverdue_November_ListsWhatWasOpenAndDueAtTheEndOfTheMonth(bool postgres)
     {
-        using var factory = Create(postgres, Clock());
-        using var desk = factory.CreateClient(GatewayFactory.DeskKey);
-        using var reports = factory.CreateClient(ReportsKey);
-        await SendNovemberAsync(desk);
+        using var november = await NovemberGateway.StartAsync(postgres);
+        var reports = november.Reports;
 
         var overdue = await GetAsync(reports, "/api/v1/indicators/overdue?from=2026-11-01&to=2026-12-01");
         var ofA = await GetAsync(reports, $"/api/v1/indicators/overdue?from=2026-11-01&to=2026-12-01&agency={CommuneA}");
@@ -124,10 +114,8 @@ public sealed class DossierIndicatorsTests
     [InlineData(true)]
     public async Task GetCommunesWithoutOnline_November_ListsTheCommuneWithNoOnlineDossier(bool postgres)
     {
-        using var factory = Create(postgres, Clock());
-        using var desk = factory.CreateClient(GatewayFactory.DeskKey);
-        using var reports = factory.CreateClient(ReportsKey);
-        await SendNovemberAsync(desk);
+        using var gateway = await NovemberGateway.StartAsync(postgres);
+        var reports = gateway.Reports;
 
         var november = await GetAsync(reports, "/api/v1/indicators/communes-without-online?from=2026-11-01&to=2026-12-01");
         var october = await GetAsync(reports, "/api/v1/indicators/communes-without-online?from=2026-10-01&to=2026-11-01");
@@ -147,10 +135,8 @@ public sealed class DossierIndicatorsTests
         await TestServers.WireMock.AddMappingAsync(new { priority = 1, request = new { method = "ANY", urlPathPattern = "/portal/.*" }, response = new { status = 503 } });
         try
         {
-            using var factory = Create(postgres: false, Clock());
-            using var desk = factory.CreateClient(GatewayFactory.DeskKey);
-            using var reports = factory.CreateClient(ReportsKey);
-            await SendNovemberAsync(desk);
+            using var november = await NovemberGateway.StartAsync(postgres: false);
+            var reports = november.Reports;
 
             var answer = await GetAsync(reports, "/api/v1/indicators/dossiers?from=2026-11-01&to=2026-12-01");
 
@@ -165,10 +151,8 @@ public sealed class DossierIndicatorsTests
     [Fact]
     public async Task GetDossiers_AsCsv_Utf8WithByteOrderMarkAndVietnameseNames()
     {
-        using var factory = Create(postgres: false, Clock());
-        using var desk = factory.CreateClient(GatewayFactory.DeskKey);
-        using var reports = factory.CreateClient(ReportsKey);
-        await SendNovemberAsync(desk);
+        using var november = await NovemberGateway.StartAsync(postgres: false);
+        var reports = november.Reports;
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/indicators/dossiers?from=2026-11-01&to=2026-12-01");
         request.Headers.Accept.Clear();
@@ -201,7 +185,7 @@ public sealed class DossierIndicatorsTests
     [InlineData("/api/v1/indicators/overdue?from=2026-11-01&to=2026-12-01&limit=0", "invalid_field")]
     public async Task Get_BadPeriodOrGrouping_400ProblemWithStableCode(string path, string code)
     {
-        using var factory = Create(postgres: false, Clock());
+        using var factory = Create(postgres: false, NovemberGateway.Clock());
         using var reports = factory.CreateClient(ReportsKey);
 
         using var response = await reports.GetAsync(path);
@@ -215,7 +199,7 @@ public sealed class DossierIndicatorsTests
     [Fact]
     public async Task Get_KeyWithoutReportsScope_403()
     {
-        using var factory = Create(postgres: false, Clock());
+        using var factory = Create(postgres: false, NovemberGateway.Clock());
         using var desk = factory.CreateClient(GatewayFactory.DeskKey);
 
         using var response = await desk.GetAsync("/api/v1/indicators/dossiers?from=2026-11-01&to=2026-12-01");

@@ -134,3 +134,33 @@ internal static class IndicatorsKit
         await PutAsync(desk, "D11", 1, 1, At(11, 15), At(11, 15), null, Unlisted, 1);
     }
 }
+
+/// <summary>A gateway holding the November dataset, the clock on 10 December 2026, 09:00 Vietnam time.</summary>
+internal sealed class NovemberGateway : IDisposable
+{
+    private NovemberGateway(GatewayFactory factory)
+    {
+        Factory = factory;
+        Reports = factory.CreateClient(IndicatorsKit.ReportsKey);
+    }
+
+    public GatewayFactory Factory { get; }
+
+    public HttpClient Reports { get; }
+
+    public static ManualTimeProvider Clock() => new(new DateTimeOffset(2026, 12, 10, 9, 0, 0, IndicatorsKit.Vn));
+
+    public static async Task<NovemberGateway> StartAsync(bool postgres)
+    {
+        var gateway = new NovemberGateway(IndicatorsKit.Create(postgres, Clock()));
+        using var desk = gateway.Factory.CreateClient(GatewayFactory.DeskKey);
+        await IndicatorsKit.SendNovemberAsync(desk);
+        return gateway;
+    }
+
+    public void Dispose()
+    {
+        Reports.Dispose();
+        Factory.Dispose();
+    }
+}

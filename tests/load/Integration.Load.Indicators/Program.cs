@@ -138,11 +138,13 @@ report.AppendLine("## PUT .../status with and without the indicator feed (Postgr
     .AppendLine()
     .AppendLine(CultureInfo.InvariantCulture, $"Slowdown of the median throughput: **{slowdown * 100:N1} %** (goal: at most 10 %, **{(slowdown <= 0.10 ? "met" : "missed")}**).").AppendLine();
 
+var loadAverage = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[..3] : ["?", "?", "?"];
 var header = new StringBuilder()
     .AppendLine("# Province indicators benchmark").AppendLine()
     .AppendLine(CultureInfo.InvariantCulture, $"Run {started:yyyy-MM-dd HH:mm} UTC by `tests/load/indicators` on {Environment.ProcessorCount} cores, PostgreSQL started by the test fixtures")
     .AppendLine("(fsync off, as in the tests). **The machine is shared**: other engineers' builds and tests ran at the same time, so absolute")
-    .AppendLine("figures are pessimistic and vary between runs; the with/without comparison alternates rounds in one process for that reason.").AppendLine();
+    .AppendLine("figures are pessimistic and vary between runs; the with/without comparison alternates rounds in one process for that reason.")
+    .AppendLine(CultureInfo.InvariantCulture, $"Load average at the end of the run: {string.Join(" / ", loadAverage)} (1 / 5 / 15 min) on {Environment.ProcessorCount} cores.").AppendLine();
 Directory.CreateDirectory(Path.GetDirectoryName(output)!);
 await File.WriteAllTextAsync(output, header.ToString() + report);
 Console.WriteLine("wrote " + output);
