@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Threading.Channels;
 using Dapper;
 using Integration.Core.Hosting;
 using Integration.Core.Indicators;
@@ -52,99 +51,29 @@ internal sealed class IndicatorFeed(GatewayStore store, TimeProvider time) : IIn
     /// <summary>Rejected at intake (3), withdrawn (7), stopped (8): closed without a result.</summary>
     public static bool Closes(int status) => status is 3 or 7 or 8;
 
-    /// <summary>
-    /// Upserts the dossier's fact before the caller's 202 (so an accepted change is counted even if the
-    /// process stops right after), with group commit: changes accepted while a write is under way go
-    /// together in the next command, one round trip for all of them instead of one each.
-    /// </summary>
     public async Task DossierStatusAcceptedAsync(DossierStatusFact fact, CancellationToken cancellationToken)
     {
         var changed = fact.ChangedAt.ToUnixTimeMilliseconds();
         long? finished = Finishes(fact.Status) ? changed : null;
         long? closed = Closes(fact.Status) ? changed : null;
-        var pending = new PendingFact(
-            [
-                fact.DossierCode, fact.Version, (long)fact.Status, fact.AgencyCode, fact.ProcedureCode, (long)fact.Channel,
-                fact.ReceivedAt.ToUnixTimeMilliseconds(), fact.DueAt?.ToUnixTimeMilliseconds(), changed, finished, closed,
-                finished ?? closed ?? StillOpen, time.GetUtcNow().ToUnixTimeMilliseconds(),
-            ],
-            new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        _queue.Writer.TryWrite(pending);
-        if (Interlocked.CompareExchange(ref _writerStarted, 1, 0) == 0)
+        await using var connection = await store.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(UpsertDossier, new
         {
-            _ = Task.Run(WriteLoopAsync, CancellationToken.None);
-        }
-
-        await pending.Written.Task.WaitAsync(cancellationToken);
+            fact.DossierCode,
+            fact.Version,
+            Status = (long)fact.Status,
+            fact.AgencyCode,
+            fact.ProcedureCode,
+            Channel = (long)fact.Channel,
+            ReceivedAt = fact.ReceivedAt.ToUnixTimeMilliseconds(),
+            DueAt = fact.DueAt?.ToUnixTimeMilliseconds(),
+            ChangedAt = changed,
+            FinishedAt = finished,
+            ClosedAt = closed,
+            OpenUntil = finished ?? closed ?? StillOpen,
+            UpdatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
+        }, cancellationToken: cancellationToken));
     }
-
-    private static readonly string[] DossierParameters =
-        ["DossierCode", "Version", "Status", "AgencyCode", "ProcedureCode", "Channel", "ReceivedAt", "DueAt", "ChangedAt", "FinishedAt", "ClosedAt", "OpenUntil", "UpdatedAt"];
-
-    private const int MaxGroup = 100;
-
-    private readonly Channel<PendingFact> _queue = Channel.CreateUnbounded<PendingFact>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Dictionary<int, string> _groupSql = [];
-    private int _writerStarted;
-
-    private async Task WriteLoopAsync()
-    {
-        var group = new List<PendingFact>(MaxGroup);
-        while (await _queue.Reader.WaitToReadAsync())
-        {
-            group.Clear();
-            while (group.Count < MaxGroup && _queue.Reader.TryRead(out var next))
-            {
-                group.Add(next);
-            }
-
-            try
-            {
-                await using var connection = await store.OpenAsync();
-                // Several statements in one command: one implicit transaction on PostgreSQL; SQLite needs an explicit one.
-                await using var tx = store.Dialect == StoreDialect.Sqlite ? await store.BeginWriteAsync(connection) : null;
-                await using var command = connection.CreateCommand();
-                command.Transaction = tx;
-                command.CommandText = GroupSql(group.Count);
-                for (var i = 0; i < group.Count; i++)
-                {
-                    for (var p = 0; p < DossierParameters.Length; p++)
-                    {
-                        var parameter = command.CreateParameter();
-                        parameter.ParameterName = $"@{DossierParameters[p]}_{i}";
-                        parameter.Value = group[i].Values[p] ?? DBNull.Value;
-                        command.Parameters.Add(parameter);
-                    }
-                }
-
-                await command.ExecuteNonQueryAsync();
-                if (tx is not null)
-                {
-                    await tx.CommitAsync();
-                }
-
-                group.ForEach(g => g.Written.TrySetResult());
-            }
-            catch (Exception ex)
-            {
-                // The callers fail (their PUT is not answered 202) and retry; the outbox keeps the change either way.
-                group.ForEach(g => g.Written.TrySetException(ex));
-            }
-        }
-    }
-
-    private string GroupSql(int count)
-    {
-        if (!_groupSql.TryGetValue(count, out var sql))
-        {
-            _groupSql[count] = sql = string.Join(";\n", Enumerable.Range(0, count).Select(i =>
-                System.Text.RegularExpressions.Regex.Replace(UpsertDossier, @"@(\w+)", m => $"@{m.Groups[1].Value}_{i}")));
-        }
-
-        return sql;
-    }
-
-    private sealed record PendingFact(object?[] Values, TaskCompletionSource Written);
 
     public Task PaymentPaidAsync(PaidPaymentFact fact, DbTransaction transaction, CancellationToken cancellationToken) =>
         transaction.Connection!.ExecuteAsync(new CommandDefinition(
