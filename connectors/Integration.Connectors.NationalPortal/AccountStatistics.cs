@@ -1,4 +1,5 @@
 using Dapper;
+using Integration.Core.Indicators;
 using Integration.Core.Monitoring;
 using Integration.Core.Problems;
 using Integration.Core.Store;
@@ -14,6 +15,7 @@ namespace Integration.Connectors.NationalPortal;
 internal sealed class AccountStatistics(
     GatewayStore store,
     ConnectorTelemetry telemetry,
+    IIndicatorFeed indicators,
     TimeProvider time,
     IOptions<NationalPortalOptions> options,
     ILogger<AccountStatistics> logger)
@@ -110,6 +112,11 @@ internal sealed class AccountStatistics(
             rows,
             tx,
             cancellationToken: cancellationToken));
+        // Kept per locality and day as well, for the accounts-over-time indicator.
+        await indicators.AccountStatisticsPulledAsync(
+            rows.Select(r => new AccountStatisticsFact(r.code, r.name, r.accounts, r.level2, DateTimeOffset.FromUnixTimeMilliseconds(at))).ToList(),
+            tx,
+            cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return rows.Count;
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Integration.Core.Audit;
+using Integration.Core.Indicators;
 using Integration.Core.Outbox;
 using Integration.Core.Problems;
 using Microsoft.Extensions.Logging;
@@ -12,6 +13,7 @@ internal sealed partial class NationalPortalService(
     ProcedureCatalogue catalogue,
     AccountStatistics statistics,
     AuditLog audit,
+    IIndicatorFeed indicators,
     TimeProvider time,
     ILogger<NationalPortalService> logger)
     : INationalPortal
@@ -42,6 +44,12 @@ internal sealed partial class NationalPortalService(
             Log.StatusDuplicate(logger, change.DossierCode, change.Version, item.Id, OutboxStore.StateText(item.State));
         }
 
+        // Province indicators count accepted changes, not delivered ones; a repeat reports the stored version.
+        var accepted = created ? change : PortalSyncHandler.ReadPayload(item.Payload) ?? change;
+        await indicators.DossierStatusAcceptedAsync(
+            new DossierStatusFact(accepted.DossierCode, accepted.Version, accepted.Status, accepted.ChangedAt, accepted.ReceivedAt,
+                accepted.DueAt, accepted.AgencyCode, accepted.ProcedureCode, accepted.Channel),
+            cancellationToken);
         return new DossierSyncAccepted(item.Id, item.State, !created);
     }
 

@@ -61,6 +61,7 @@ public static class CoreServiceCollectionExtensions
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<StoreMigrator>()));
 
         services.TryAddSingleton<CallerContext>();
+        services.TryAddSingleton<Indicators.IIndicatorFeed, Indicators.NullIndicatorFeed>();
         services.TryAddSingleton<PersonalDataProtector>();
         services.TryAddSingleton<GatewayMetrics>();
         services.TryAddSingleton(sp =>

@@ -12,6 +12,7 @@ using Integration.Gateway.Hosting;
 using Integration.Gateway.Operations;
 using Integration.Gateway.Problems;
 using Integration.Gateway.Security;
+using Integration.Indicators;
 using Quartz;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -27,6 +28,7 @@ builder.Services.AddTelcoConnector(builder.Configuration.GetSection("Connectors:
 builder.Services.AddPaymentConnector(builder.Configuration.GetSection("Connectors:Payment"));
 builder.Services.AddNationalPortalConnector(builder.Configuration.GetSection("Connectors:NationalPortal"));
 builder.Services.AddLinkedConnector(builder.Configuration.GetSection("Connectors:Linked"));
+builder.Services.AddProvinceIndicators(builder.Configuration.GetSection("Indicators"));
 builder.Services.AddGatewaySecurity(builder.Configuration);
 builder.Services.AddGatewayProblemDetails();
 builder.Services.AddGatewayHealthChecks();
@@ -65,6 +67,7 @@ if (!app.Environment.IsProduction() || app.Configuration.GetValue<bool>("Gateway
 }
 app.UseStaticFiles();
 app.MapGet("/ops", () => Results.Redirect("/ops/index.html")).ExcludeFromDescription();
+app.MapGet("/reports", () => Results.Redirect("/reports/index.html")).ExcludeFromDescription();
 app.MapGatewayHealth();
 app.MapConnectorEndpoints();
 app.MapIdentityEndpoints();
@@ -72,6 +75,7 @@ app.MapTelcoEndpoints();
 app.MapPaymentEndpoints();
 app.MapPortalEndpoints();
 app.MapLinkedEndpoints();
+app.MapIndicatorEndpoints();
 app.MapReadinessEndpoints();
 
 app.Run();

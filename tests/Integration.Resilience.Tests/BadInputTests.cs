@@ -45,6 +45,7 @@ public sealed class BadInputTests(ITestOutputHelper output) : IAsyncLifetime
                 ["Gateway:Clients:4:Scopes:2"] = "payment",
                 ["Gateway:Clients:4:Scopes:3"] = "portal",
                 ["Gateway:Clients:4:Scopes:4"] = "ops",
+                ["Gateway:Clients:4:Scopes:5"] = "reports",
                 ["Logging:LogLevel:Default"] = "Warning",
             },
         });

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Integration.Core.Indicators;
 using Integration.Core.Store;
 
 namespace Integration.Connectors.Payment.Store;
@@ -10,7 +11,7 @@ namespace Integration.Connectors.Payment.Store;
 /// event row in one transaction, so two instances (or an IPN racing the reconciliation job) never both
 /// apply one.
 /// </summary>
-internal sealed class PaymentStore(GatewayStore store)
+internal sealed class PaymentStore(GatewayStore store, IIndicatorFeed indicators)
 {
     public const string Pending = "pending";
     public const string Paid = "paid";
@@ -303,7 +304,7 @@ internal sealed class PaymentStore(GatewayStore store)
         ON CONFLICT (transaction_id) DO NOTHING
         """;
 
-    private static async Task<bool> SettleAsync(DbConnection connection, DbTransaction tx, string paymentId, PaymentSettlement s, long now, CancellationToken ct)
+    private async Task<bool> SettleAsync(DbConnection connection, DbTransaction tx, string paymentId, PaymentSettlement s, long now, CancellationToken ct)
     {
         var updated = await connection.ExecuteAsync(new CommandDefinition(
             """
@@ -324,8 +325,19 @@ internal sealed class PaymentStore(GatewayStore store)
         }
 
         await InsertEventAsync(connection, tx, paymentId, now, Pending, s.To, s.Source, s.Detail, ct);
+        if (s.To == Paid)
+        {
+            var paid = await connection.QuerySingleAsync<PaidRow>(new CommandDefinition(
+                "SELECT method AS Method, amount AS Amount, paid_at AS PaidAt, dossier_code AS DossierCode FROM payments WHERE id = @paymentId",
+                new { paymentId }, tx, cancellationToken: ct));
+            await indicators.PaymentPaidAsync(
+                new PaidPaymentFact(paymentId, paid.Method, paid.Amount, DateTimeOffset.FromUnixTimeMilliseconds(paid.PaidAt ?? now), paid.DossierCode), tx, ct);
+        }
+
         return true;
     }
+
+    private sealed record PaidRow(string Method, long Amount, long? PaidAt, string DossierCode);
 
     private static Task InsertEventAsync(
         DbConnection connection, DbTransaction tx, string paymentId, long at, string? from, string to, string source, string? detail, CancellationToken ct) =>

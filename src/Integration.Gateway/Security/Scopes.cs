@@ -10,9 +10,10 @@ public static class Scopes
     public const string Portal = "portal";
     public const string Linked = "linked";
     public const string Ops = "ops";
+    public const string Reports = "reports";
 
     /// <summary>Policy for the citizen readiness check, which needs both identity and telco.</summary>
     public const string IdentityAndTelco = "identity+telco";
 
-    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Identity, Telco, Payment, Portal, Linked, Ops };
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Identity, Telco, Payment, Portal, Linked, Ops, Reports };
 }
