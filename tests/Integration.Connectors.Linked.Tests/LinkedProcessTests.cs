@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Text.Json.Nodes;
 using Dapper;
@@ -124,7 +125,7 @@ public sealed class LinkedProcessTests : IAsyncLifetime
     [Fact]
     public async Task Birth_SocialInsuranceAnswers503Once_StepRetriedAfterBackoffAndCompletes()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(time: time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var dossier = Dossier("-TAM");

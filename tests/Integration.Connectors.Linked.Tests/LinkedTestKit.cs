@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
@@ -29,7 +30,7 @@ internal static class LinkedTestKit
     /// A gateway whose steps are retried after 200 ms (10 s on a manual clock, where the pipeline must not retry:
     /// its delays would wait on that clock), with no catalogue or statistics pulls.
     /// </summary>
-    public static GatewayFactory Create(bool postgres = false, ManualTimeProvider? time = null, IDictionary<string, string?>? settings = null)
+    public static GatewayFactory Create(bool postgres = false, FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null)
     {
         var s = new Dictionary<string, string?>
         {

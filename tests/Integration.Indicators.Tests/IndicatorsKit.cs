@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
@@ -148,7 +149,7 @@ internal sealed class NovemberGateway : IDisposable
 
     public HttpClient Reports { get; }
 
-    public static ManualTimeProvider Clock() => new(new DateTimeOffset(2026, 12, 10, 9, 0, 0, IndicatorsKit.Vn));
+    public static FakeTimeProvider Clock() => new(new DateTimeOffset(2026, 12, 10, 9, 0, 0, IndicatorsKit.Vn));
 
     public static async Task<NovemberGateway> StartAsync(bool postgres)
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
@@ -69,7 +70,7 @@ public sealed class PaymentAndAccountIndicatorsTests
     [InlineData(true)]
     public async Task GetPayments_PaidByVnpay_CountedOnceInTheMonthItWasPaid(bool postgres)
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(postgres, time);
         using var desk = factory.CreateClient(GatewayFactory.DeskKey);
         using var vnpay = factory.CreateClient((string?)null);
@@ -95,7 +96,7 @@ public sealed class PaymentAndAccountIndicatorsTests
     [InlineData(true)]
     public async Task GetAccounts_SeveralPullsADay_OneRowPerLocalityAndDayWithTheDaysLastFigures(bool postgres)
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var factory = Create(postgres, time);
         using var reports = factory.CreateClient(ReportsKey);
         var feed = factory.Services.GetRequiredService<IIndicatorFeed>();

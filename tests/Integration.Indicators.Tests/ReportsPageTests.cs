@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net.Http.Headers;
 using Integration.Core.Indicators;
 using Integration.Core.Store;
@@ -15,7 +16,7 @@ namespace Integration.Indicators.Tests;
 /// </summary>
 public sealed class ReportsPageTests : IAsyncLifetime
 {
-    private readonly GatewayFactory _factory = Create(postgres: false, new ManualTimeProvider(new DateTimeOffset(2026, 12, 10, 9, 0, 0, Vn)));
+    private readonly GatewayFactory _factory = Create(postgres: false, new FakeTimeProvider(new DateTimeOffset(2026, 12, 10, 9, 0, 0, Vn)));
     private IPlaywright? _playwright;
     private IBrowser? _browser;
     private string _baseUrl = "";
