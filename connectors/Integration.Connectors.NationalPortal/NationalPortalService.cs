@@ -4,12 +4,15 @@ using Integration.Core.Audit;
 using Integration.Core.Indicators;
 using Integration.Core.Outbox;
 using Integration.Core.Problems;
+using Integration.Core.Store;
 using Microsoft.Extensions.Logging;
 
 namespace Integration.Connectors.NationalPortal;
 
 internal sealed partial class NationalPortalService(
     OutboxStore outbox,
+    OutboxSignal outboxSignal,
+    GatewayStore store,
     ProcedureCatalogue catalogue,
     AccountStatistics statistics,
     AuditLog audit,
@@ -27,7 +30,10 @@ internal sealed partial class NationalPortalService(
     {
         var change = DossierStatusValidator.Validate(dossierCode, request, time.GetUtcNow());
         var payload = JsonSerializer.Serialize(change, PortalJsonContext.Default.DossierChange);
-        var (item, created) = await outbox.EnqueueAsync(Topic, change.DossierCode, change.Version, payload, cancellationToken);
+        // The change and its indicator fact are committed together: one transaction, one commit.
+        await using var connection = await store.OpenAsync(cancellationToken);
+        await using var tx = await store.BeginWriteAsync(connection, cancellationToken);
+        var (item, created) = await outbox.EnqueueAsync(connection, tx, Topic, change.DossierCode, change.Version, payload, cancellationToken);
         if (created)
         {
             Log.StatusQueued(logger, change.DossierCode, change.Version, change.Status, item.Id);
@@ -49,7 +55,14 @@ internal sealed partial class NationalPortalService(
         await indicators.DossierStatusAcceptedAsync(
             new DossierStatusFact(accepted.DossierCode, accepted.Version, accepted.Status, accepted.ChangedAt, accepted.ReceivedAt,
                 accepted.DueAt, accepted.AgencyCode, accepted.ProcedureCode, accepted.Channel),
+            tx,
             cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        if (created && item.State == OutboxState.Queued)
+        {
+            outboxSignal.Wake();
+        }
+
         return new DossierSyncAccepted(item.Id, item.State, !created);
     }
 

@@ -3,7 +3,6 @@ using System.Globalization;
 using Dapper;
 using Integration.Core.Hosting;
 using Integration.Core.Indicators;
-using Integration.Core.Store;
 
 namespace Integration.Indicators;
 
@@ -12,7 +11,7 @@ namespace Integration.Indicators;
 /// versions arrive: the highest version gives the latest state, the earliest change to 9 or 10 the finish
 /// time, so a repeat or a late lower version changes nothing it should not.
 /// </summary>
-internal sealed class IndicatorFeed(GatewayStore store, TimeProvider time) : IIndicatorFeed
+internal sealed class IndicatorFeed(TimeProvider time) : IIndicatorFeed
 {
     /// <summary><c>open_until</c> of a dossier neither finished nor closed.</summary>
     public const long StillOpen = long.MaxValue;
@@ -51,13 +50,12 @@ internal sealed class IndicatorFeed(GatewayStore store, TimeProvider time) : IIn
     /// <summary>Rejected at intake (3), withdrawn (7), stopped (8): closed without a result.</summary>
     public static bool Closes(int status) => status is 3 or 7 or 8;
 
-    public async Task DossierStatusAcceptedAsync(DossierStatusFact fact, CancellationToken cancellationToken)
+    public async Task DossierStatusAcceptedAsync(DossierStatusFact fact, DbTransaction transaction, CancellationToken cancellationToken)
     {
         var changed = fact.ChangedAt.ToUnixTimeMilliseconds();
         long? finished = Finishes(fact.Status) ? changed : null;
         long? closed = Closes(fact.Status) ? changed : null;
-        await using var connection = await store.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(UpsertDossier, new
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(UpsertDossier, new
         {
             fact.DossierCode,
             fact.Version,
@@ -72,7 +70,7 @@ internal sealed class IndicatorFeed(GatewayStore store, TimeProvider time) : IIn
             ClosedAt = closed,
             OpenUntil = finished ?? closed ?? StillOpen,
             UpdatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
-        }, cancellationToken: cancellationToken));
+        }, transaction, cancellationToken: cancellationToken));
     }
 
     public Task PaymentPaidAsync(PaidPaymentFact fact, DbTransaction transaction, CancellationToken cancellationToken) =>

@@ -11,12 +11,12 @@ namespace Integration.Core.Indicators;
 public interface IIndicatorFeed
 {
     /// <summary>
-    /// A status change the gateway has accepted (stored in the outbox), reported right after it is
-    /// stored and before the caller is answered; not on delivery to the portal, so an outage of the
-    /// portal changes no figure. Reported again for a repeated version, so a retried request repairs a
-    /// fact lost between the two writes.
+    /// A status change the gateway has accepted, inside the transaction that stores it in the outbox
+    /// (so the fact and the change are committed together, in one round of commits), before the caller
+    /// is answered; not on delivery to the portal, so an outage of the portal changes no figure.
+    /// Reported again for a repeated version, which changes nothing.
     /// </summary>
-    Task DossierStatusAcceptedAsync(DossierStatusFact fact, CancellationToken cancellationToken);
+    Task DossierStatusAcceptedAsync(DossierStatusFact fact, DbTransaction transaction, CancellationToken cancellationToken);
 
     /// <summary>A payment became paid, inside the transaction that marks it paid.</summary>
     Task PaymentPaidAsync(PaidPaymentFact fact, DbTransaction transaction, CancellationToken cancellationToken);
@@ -65,7 +65,7 @@ public sealed record AccountStatisticsFact(string LocalityCode, string? Locality
 /// <summary>The feed when no indicators module is added: every report is ignored.</summary>
 public sealed class NullIndicatorFeed : IIndicatorFeed
 {
-    public Task DossierStatusAcceptedAsync(DossierStatusFact fact, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task DossierStatusAcceptedAsync(DossierStatusFact fact, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task PaymentPaidAsync(PaidPaymentFact fact, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
 
