@@ -17,7 +17,7 @@ public sealed class IdentityOptions
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }
 
-/// <summary>LGSP client-credentials token (UPSTREAMS.md, "Integration platform token").</summary>
+/// <summary>LGSP client-credentials token (docs/upstreams.md, "Integration platform token (LGSP)").</summary>
 public sealed class LgspOptions
 {
     /// <summary>Base URL; the token is requested from <c>{BaseUrl}/token</c>. Required.</summary>
@@ -38,7 +38,7 @@ public sealed class LgspOptions
 }
 
 /// <summary>
-/// C06 citizen check over SOAP 1.1 (UPSTREAMS.md, "C06 citizen check"). <c>MaCanBo</c> (the officer
+/// C06 citizen check over SOAP 1.1 (docs/upstreams.md, "C06 citizen check"). <c>MaCanBo</c> (the officer
 /// account) is the name of the calling client as configured in <c>Gateway:Clients</c>.
 /// </summary>
 public sealed class C06Options
@@ -64,7 +64,7 @@ public sealed class C06Options
     public TimeSpan StaleTtl { get; set; } = TimeSpan.FromHours(24);
 }
 
-/// <summary>VNeID OpenID Connect sign-in (UPSTREAMS.md, "VNeID sign-in").</summary>
+/// <summary>VNeID OpenID Connect sign-in (docs/upstreams.md, "VNeID sign-in").</summary>
 public sealed class VneIdOptions
 {
     /// <summary>

@@ -1,6 +1,6 @@
 namespace Integration.Connectors.NationalPortal;
 
-/// <summary>TrangThaiHoSo (shared/DOMAIN.md).</summary>
+/// <summary>TrangThaiHoSo, the portal's dossier status codes (docs/domain.md, "National public-service portal").</summary>
 internal static class DossierStatus
 {
     /// <summary>

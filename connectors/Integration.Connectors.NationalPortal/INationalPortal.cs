@@ -34,7 +34,7 @@ public interface INationalPortal
 
 /// <summary>
 /// <c>PUT /api/v1/portal/dossiers/{dossierCode}/status</c>. Times are ISO 8601; without an offset they are
-/// Vietnam time. Codes and field meanings: shared/DOMAIN.md ("National public-service portal").
+/// Vietnam time. Codes and field meanings: docs/domain.md ("National public-service portal").
 /// </summary>
 public sealed record DossierStatusRequest
 {

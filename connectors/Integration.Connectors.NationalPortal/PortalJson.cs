@@ -5,8 +5,8 @@ using System.Text.Json.Serialization;
 
 namespace Integration.Connectors.NationalPortal;
 
-// What the portal adapter sends and receives (shared/UPSTREAMS.md, "National public-service portal
-// adapter"; field names from shared/DOMAIN.md), and the outbox payload this connector stores.
+// What the portal adapter sends and receives (docs/upstreams.md, "National public-service portal
+// adapter"; field meanings in docs/domain.md, "National public-service portal"), and the outbox payload this connector stores.
 
 internal sealed record PortalAuthRequest(
     [property: JsonPropertyName("username")] string Username,

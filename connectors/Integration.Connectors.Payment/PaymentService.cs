@@ -237,7 +237,7 @@ internal sealed class PaymentService(
         return (payment, JsonSerializer.Serialize(created, PaymentJsonContext.Default.PaymentCreated));
     }
 
-    /// <summary>The <c>vnp_*</c> parameters of a pay URL (DOMAIN.md "VNPAY"), before signing.</summary>
+    /// <summary>The <c>vnp_*</c> parameters of a pay URL (VNPAY 2.1.0; docs/domain.md, "VNPAY"), before signing.</summary>
     private Dictionary<string, string?> PayParameters(ValidPaymentRequest r, string reference, string orderInfo, string createDate, string expireDate) => new()
     {
         ["vnp_Version"] = VnpayClient.Version,

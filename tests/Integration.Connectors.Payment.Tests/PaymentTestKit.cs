@@ -173,7 +173,7 @@ internal static class PaymentTestKit
         return await client.SendAsync(request);
     }
 
-    /// <summary>A querydr answer signed with the dev secret over UPSTREAMS.md's field list.</summary>
+    /// <summary>A querydr answer signed with the dev secret over the fields VNPAY 2.1.0 hashes in a querydr answer (docs/upstreams.md, "VNPAY").</summary>
     public static JsonObject QuerydrAnswer(
         string txnRef, long amountVnd, string transactionStatus, string responseCode = "00",
         string transactionNo = "14000777", string bankCode = "VCB", string payDate = "20261125101000", bool badHash = false)

@@ -5,7 +5,7 @@ namespace Integration.Connectors.Payment.Tests;
 
 public sealed class VietQrCodeTests
 {
-    // NAPAS "QR Format T&C" v1.5.2, section 6.1 (DOMAIN.md "VietQR").
+    // NAPAS "QR Format T&C" v1.5.2, section 6.1 (docs/domain.md, "VietQR").
     private const string StaticToCard =
         "00020101021138600010A00000072701300006970403011697040311012345670208QRIBFTTC53037045802VN63044F52";
 
@@ -79,7 +79,7 @@ public sealed class VietQrCodeTests
     [Fact]
     public void TryParse_SpecificationsBrokenStaticToAccountExample_Rejected()
     {
-        // DOMAIN.md: declares an account of 12 characters but carries 13; the CRC matches the string.
+        // The NAPAS document's static-to-account example (docs/domain.md, "VietQR"): declares an account of 12 characters but carries 13; the CRC matches the string.
         var body = "00020101021138560010A0000007270126000697040301120011012345678" + "0208QRIBFTTA53037045802VN6304";
         var payload = body + Crc16CcittFalse.Hex(body);
 

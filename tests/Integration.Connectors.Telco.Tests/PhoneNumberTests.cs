@@ -2,7 +2,7 @@ using Integration.Core.Validation;
 
 namespace Integration.Connectors.Telco.Tests;
 
-/// <summary>The normalisation the subscriber check relies on (DOMAIN.md, "Mobile numbers").</summary>
+/// <summary>The normalisation the subscriber check relies on (docs/domain.md, "Mobile numbers").</summary>
 public sealed class PhoneNumberTests
 {
     public static TheoryData<string, string, Carrier> Accepted => new()

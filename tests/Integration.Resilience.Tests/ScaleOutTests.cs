@@ -272,7 +272,7 @@ public sealed class ScaleOutTests(ScaleOutTests.Pair pair, ITestOutputHelper out
     private sealed record Outcome(int Status, bool Replayed, string? PaymentId, string? Code, string Body);
 }
 
-/// <summary>VNPAY querydr answers signed with the development secret (DOMAIN.md "VNPAY"), for per-test WireMock mappings.</summary>
+/// <summary>VNPAY querydr answers signed with the development secret (VNPAY 2.1.0; docs/upstreams.md, "VNPAY"), for per-test WireMock mappings.</summary>
 internal static class Vnpay
 {
     public const string Secret = "DEVVNPAYHASHSECRETNOTFORPRODUCTION";

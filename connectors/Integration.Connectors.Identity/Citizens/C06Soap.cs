@@ -6,7 +6,7 @@ using Integration.Core.Validation;
 namespace Integration.Connectors.Identity.Citizens;
 
 /// <summary>
-/// The SOAP 1.1 messages of the C06 citizen check (UPSTREAMS.md, "C06 citizen check"): the request
+/// The SOAP 1.1 messages of the C06 citizen check (docs/upstreams.md, "C06 citizen check"): the request
 /// envelope, and the answer or fault read back. Parsing never resolves DTDs or external entities.
 /// </summary>
 internal static class C06Soap

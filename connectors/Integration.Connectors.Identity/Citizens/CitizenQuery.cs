@@ -14,7 +14,7 @@ internal sealed record CitizenQuery(CitizenIdNumber Id, string FullName, DateOnl
     /// <summary>The inputs that identify C06's answer (hashed with a secret before they become a key).</summary>
     public string CacheKey => string.Join('\u001f', Id.Value, FullName, DateOfBirth.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
 
-    /// <summary>Checks every field (DOMAIN.md, "Citizen ID number"); either a query or the list of field errors.</summary>
+    /// <summary>Checks every field (docs/domain.md, "Citizen ID number"); either a query or the list of field errors.</summary>
     public static CitizenQuery? Parse(CitizenVerificationRequest request, string? purpose, DateOnly today, out List<FieldError> errors)
     {
         errors = [];

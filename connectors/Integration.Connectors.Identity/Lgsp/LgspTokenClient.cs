@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace Integration.Connectors.Identity.Lgsp;
 
-/// <summary>Requests a client-credentials token from LGSP (UPSTREAMS.md, "Integration platform token").</summary>
+/// <summary>Requests a client-credentials token from LGSP (docs/upstreams.md, "Integration platform token (LGSP)").</summary>
 internal sealed class LgspTokenClient(HttpClient http, IOptions<IdentityOptions> options)
 {
     public const string Upstream = "lgsp";

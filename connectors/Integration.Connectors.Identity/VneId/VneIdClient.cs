@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace Integration.Connectors.Identity.VneId;
 
-/// <summary>The back-channel calls of the VNeID authorization-code flow (UPSTREAMS.md, "VNeID sign-in").</summary>
+/// <summary>The back-channel calls of the VNeID authorization-code flow (docs/upstreams.md, "VNeID sign-in").</summary>
 internal sealed class VneIdClient(HttpClient http, IOptions<IdentityOptions> options)
 {
     public const string Upstream = "vneid";
@@ -124,7 +124,7 @@ internal sealed record VneIdErrorResponse(
     [property: JsonPropertyName("error")] string? Error,
     [property: JsonPropertyName("error_description")] string? ErrorDescription);
 
-/// <summary>The userinfo claims (UPSTREAMS.md fixes their names; <c>MucDoDinhDanh</c> arrives as a string).</summary>
+/// <summary>The userinfo claims (names fixed in docs/upstreams.md, "VNeID sign-in"; <c>MucDoDinhDanh</c> arrives as a string).</summary>
 internal sealed record VneIdUserInfo(
     [property: JsonPropertyName("sub")] string? Subject,
     [property: JsonPropertyName("SoDinhDanh")] string? IdNumber,

@@ -27,7 +27,7 @@ internal sealed record StepDefinition(
     Func<StepInput, string?> Subject,
     Func<JsonObject, string> Note);
 
-/// <summary>The two linked groups (DESIGN "Linked procedures"; the upstream contracts are in docs/linked-procedures.md).</summary>
+/// <summary>The two linked groups (docs/linked-procedures.md).</summary>
 internal static class LinkedSteps
 {
     public const string Birth = "birth";

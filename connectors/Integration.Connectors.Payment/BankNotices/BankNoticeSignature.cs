@@ -6,7 +6,7 @@ using Integration.Connectors.Payment.Vnpay;
 namespace Integration.Connectors.Payment.BankNotices;
 
 /// <summary>
-/// Authenticates a bank credit notice (UPSTREAMS.md "Bank credit notices"): <c>X-Signature</c> is the hex
+/// Authenticates a bank credit notice (docs/upstreams.md, "Bank credit notices"): <c>X-Signature</c> is the hex
 /// HMAC-SHA256 over <c>X-Timestamp + "." + raw body</c>, and the timestamp (Unix seconds) must be within
 /// the tolerance of the gateway's clock, so a captured notice cannot be replayed later.
 /// </summary>

@@ -4,7 +4,7 @@ using System.Text;
 namespace Integration.Connectors.Payment.VietQr;
 
 /// <summary>
-/// A NAPAS VietQR code (EMVCo merchant-presented QR, NAPAS "QR Format T&amp;C" v1.5.2; DOMAIN.md "VietQR"):
+/// A NAPAS VietQR code (EMVCo merchant-presented QR, NAPAS "QR Format T&amp;C" v1.5.2; docs/domain.md, "VietQR"):
 /// 00 format, 01 initiation (11 static, 12 dynamic), 38 merchant account (00 GUID <c>A000000727</c>,
 /// 01 beneficiary: 00 BIN, 01 account or card; 02 service), 53 currency <c>704</c>, 54 amount,
 /// 58 <c>VN</c>, 62 additional data (01 bill number, 08 purpose), 63 CRC-16/CCITT-FALSE.

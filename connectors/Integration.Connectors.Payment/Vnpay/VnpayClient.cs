@@ -14,7 +14,7 @@ namespace Integration.Connectors.Payment.Vnpay;
 /// <summary>
 /// VNPAY's merchant web API: <c>querydr</c>, POST JSON to <c>Connectors:Payment:Vnpay:ApiUrl</c>. The request
 /// is signed over <c>RequestId|Version|Command|TmnCode|TxnRef|TransactionDate|CreateDate|IpAddr|OrderInfo</c>;
-/// the answer's <c>vnp_SecureHash</c> (UPSTREAMS.md "VNPAY") is verified before anything in it is believed:
+/// the answer's <c>vnp_SecureHash</c> (VNPAY 2.1.0; docs/upstreams.md, "VNPAY") is verified before anything in it is believed:
 /// an answer that does not verify is an error, never a status.
 /// </summary>
 internal sealed class VnpayClient(

@@ -5,7 +5,7 @@ using System.Text;
 namespace Integration.Connectors.Payment.Vnpay;
 
 /// <summary>
-/// VNPAY 2.1.0 signatures (DOMAIN.md "VNPAY"): the pay URL and IPN/return parameters are signed with
+/// VNPAY 2.1.0 signatures (docs/domain.md, "VNPAY"): the pay URL and IPN/return parameters are signed with
 /// HMAC-SHA512 over the non-empty parameters sorted ordinally and joined as
 /// <c>urlencode(k)=urlencode(v)</c> with <c>&amp;</c>, where urlencode is <see cref="WebUtility.UrlEncode"/>
 /// (a space becomes <c>+</c>, as in VNPAY's own .NET sample); <c>querydr</c> signs its values joined with <c>|</c>.

@@ -10,7 +10,7 @@ using Integration.Core.Validation;
 namespace Integration.Connectors.Telco.Carriers;
 
 /// <summary>
-/// MobiFone's ownership service (UPSTREAMS.md, "Carriers"): <c>POST SubscriberService</c> with
+/// MobiFone's ownership service (docs/upstreams.md, "Carriers", "MobiFone"): <c>POST SubscriberService</c> with
 /// <c>&lt;checkOwner&gt;&lt;isdn&gt;</c> (9 digits, without 84 or 0) and <c>&lt;idNo&gt;</c>.
 /// <c>resultCode</c> 2 (system busy) reaches this class as HTTP 503 (see <see cref="MobifoneBusyHandler"/>),
 /// so the pipeline has retried it and counted it against MobiFone's circuit.

@@ -15,7 +15,7 @@ internal sealed record ViettelOwnershipRequest(string RequestId, string Msisdn, 
 internal sealed record ViettelOwnershipResponse(string? ErrorCode, string? Result, string? Message);
 
 /// <summary>
-/// Viettel's ownership service (UPSTREAMS.md, "Carriers"): <c>POST v1/subscribers/ownership</c> with
+/// Viettel's ownership service (docs/upstreams.md, "Carriers", "Viettel"): <c>POST v1/subscribers/ownership</c> with
 /// <c>X-Partner-Key</c>. A read-only check, so it is marked safe to retry; its 429 carries
 /// <c>Retry-After</c>, which the pipeline honours.
 /// </summary>

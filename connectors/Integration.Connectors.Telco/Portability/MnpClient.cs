@@ -7,7 +7,7 @@ using Integration.Core.Validation;
 
 namespace Integration.Connectors.Telco.Portability;
 
-/// <summary>The portability lookup's answer (UPSTREAMS.md, "Carriers").</summary>
+/// <summary>The portability lookup's answer (docs/upstreams.md, "Number portability lookup").</summary>
 internal sealed record MnpNumber(string? Msisdn, string? Carrier, bool? Ported);
 
 /// <summary>Where a number lives now: <see cref="Carrier"/> is null when no carrier has issued it.</summary>

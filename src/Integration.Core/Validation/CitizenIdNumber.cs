@@ -14,7 +14,7 @@ public enum CitizenIdKind
 }
 
 /// <summary>
-/// A citizen identification number that passed the local checks of DOMAIN.md: 12 ASCII digits
+/// A citizen identification number that passed the local checks of docs/domain.md ("Citizen ID number"): 12 ASCII digits
 /// (<c>PPP G YY NNNNNN</c>) whose implied birth year is not in the future, or a 9-digit CMND.
 /// There is no check digit in the CCCD; none is invented here.
 /// </summary>

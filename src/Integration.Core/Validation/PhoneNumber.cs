@@ -18,7 +18,7 @@ public enum Carrier
 /// <summary>
 /// A Vietnamese mobile number in E.164 (<c>+84</c> and 9 digits). Accepts national (<c>0…</c>),
 /// <c>84…</c> and <c>+84…</c> forms with spaces, dots and dashes; rejects the retired 11-digit form
-/// and prefixes no carrier was given (DOMAIN.md, "Mobile numbers").
+/// and prefixes no carrier was given (docs/domain.md, "Mobile numbers").
 /// </summary>
 public sealed record PhoneNumber
 {
@@ -122,7 +122,7 @@ public sealed record PhoneNumber
             }
         }
 
-        // Prefixes after the 2018-2019 conversion, without the leading 0 (DOMAIN.md).
+        // Prefixes after the 2018-2019 conversion, without the leading 0 (docs/domain.md, "Mobile numbers").
         Add(Carrier.Viettel, 32, 33, 34, 35, 36, 37, 38, 39, 86, 96, 97, 98);
         Add(Carrier.Vinaphone, 81, 82, 83, 84, 85, 88, 91, 94);
         Add(Carrier.Mobifone, 70, 76, 77, 78, 79, 89, 90, 93);
