@@ -135,8 +135,11 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
 
         foreach (var connector in _options.ShippedResilience ? [] : new[] { "Identity", "Telco", "Payment", "NationalPortal", "Linked" })
         {
-            // Fast enough for tests, same shape as production.
+            // Fast enough for tests, the same for every connector whatever defaults it ships
+            // (ShippedResilience keeps those); retries and window as the standard handler's.
             s[$"Connectors:{connector}:Resilience:TotalTimeout"] = "00:00:10";
+            s[$"Connectors:{connector}:Resilience:MaxRetryAttempts"] = "3";
+            s[$"Connectors:{connector}:Resilience:SamplingDuration"] = "00:00:30";
             s[$"Connectors:{connector}:Resilience:AttemptTimeout"] = "00:00:02";
             s[$"Connectors:{connector}:Resilience:RetryDelay"] = "00:00:00.050";
             s[$"Connectors:{connector}:Resilience:RetryMaxDelay"] = "00:00:00.500";
