@@ -103,11 +103,12 @@ public sealed partial class ExposureTests
         Assert.Equal(HttpStatusCode.OK, before.StatusCode);
         Assert.Equal("""{"status":"ready","checks":{"store":"ready","scheduler":"ready","scheduler-instance":"ready"}}""", await before.Content.ReadAsStringAsync());
 
+        // Gone with the database: the store, and the clustered scheduler whose job store lives there.
         await TestServers.Postgres.DropDatabaseAsync(DatabaseName().Match(factory.StoreConnectionString).Groups[1].Value);
         using var after = await client.GetAsync("/health/ready");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, after.StatusCode);
-        Assert.Equal("""{"status":"not_ready","checks":{"store":"not_ready","scheduler":"ready","scheduler-instance":"ready"}}""", await after.Content.ReadAsStringAsync());
+        Assert.Equal("""{"status":"not_ready","checks":{"store":"not_ready","scheduler":"not_ready","scheduler-instance":"ready"}}""", await after.Content.ReadAsStringAsync());
         Assert.Contains(factory.Logs.Lines, l => l.Contains("Not ready: the store does not answer", StringComparison.Ordinal));
     }
 
