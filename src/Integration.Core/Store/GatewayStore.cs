@@ -51,7 +51,7 @@ public sealed class GatewayStore : IDisposable
 
     /// <summary>
     /// <c>column</c> equal to one of the values of the list parameter <c>@parameter</c>. Dapper expands a list into
-    /// <c>IN (@p1, @p2)</c> for SQLite, but hands Npgsql the whole array as one parameter, where <c>IN @p</c> is a
+    /// <c>IN (@p1, @p2)</c> for SQLite, but hands Npgsql the whole array as one parameter, where the expanded list form is a
     /// syntax error (42601): PostgreSQL needs <c>= ANY(@p)</c>. Pass the values as an array.
     /// </summary>
     public string AnyOf(string column, string parameter) =>
