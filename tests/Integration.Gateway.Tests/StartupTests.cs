@@ -38,7 +38,17 @@ public sealed class StartupTests
         using var factory = new GatewayFactory(new GatewayFactoryOptions { Postgres = postgres });
         using var client = factory.CreateClient(apiKey: null);
 
-        var ready = await client.GetStringAsync("/health/ready");
+        // Not ready for a moment after start is right (the clustered scheduler checks in with its store first);
+        // a load balancer waits for ready, and so does this test.
+        var ready = "";
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                using var response = await client.GetAsync("/health/ready");
+                ready = await response.Content.ReadAsStringAsync();
+                return response.IsSuccessStatusCode;
+            },
+            "the gateway reports ready");
 
         Assert.Contains("\"store\":\"ready\"", ready, StringComparison.Ordinal);
     }
