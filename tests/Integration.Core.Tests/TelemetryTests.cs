@@ -17,7 +17,13 @@ public sealed class TelemetryTests : IAsyncLifetime
     {
         await TestServers.WireMock.AddMappingAsync(new { request = new { method = "GET", urlPath = "/core-test/ok" }, response = new { status = 200, body = "ok" } });
         await TestServers.WireMock.AddMappingAsync(new { request = new { method = "GET", urlPath = "/core-test/down" }, response = new { status = 503 } });
-        await using var host = await CoreHost.StartAsync();
+        // The attempt counts below are about 503s; a generous attempt timeout keeps a slow first call on a busy
+        // machine from adding a timed-out attempt of its own.
+        await using var host = await CoreHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Connectors:Test:Resilience:AttemptTimeout"] = "00:00:04",
+            ["Connectors:Test:Resilience:TotalTimeout"] = "00:00:20",
+        });
         var telemetry = host.Get<ConnectorTelemetry>();
         var cache = host.Get<ConnectorCache>();
         var policy = new CachePolicy("Test", "lookup", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5));
