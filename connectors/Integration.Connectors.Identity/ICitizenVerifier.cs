@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Integration.Core.Caching;
 using Integration.Core.Problems;
+using Integration.Core.Validation;
 
 namespace Integration.Connectors.Identity;
 
@@ -15,7 +16,7 @@ public interface ICitizenVerifier
     /// when it is valid), so a caller combining several checks can report every error before calling
     /// any upstream.
     /// </summary>
-    IReadOnlyList<FieldError> Validate(CitizenVerificationRequest request, string? purpose);
+    IReadOnlyList<FieldError> Validate(CitizenVerificationRequest request, string? purposeHeader);
 
     /// <summary>
     /// Validates the request locally (a <see cref="GatewayProblemException"/> with status 400 and the
@@ -24,16 +25,17 @@ public interface ICitizenVerifier
     /// older answer can be served marked <see cref="CitizenVerification.Stale"/>.
     /// </summary>
     /// <param name="request">The data as the caller sent it.</param>
-    /// <param name="purpose">Why the data is looked up (the procedure), required and audited.</param>
+    /// <param name="purposeHeader">The <c>X-Purpose</c> header, which wins over the request's purpose (see <see cref="LookupPurpose"/>).</param>
     /// <param name="cancellationToken">Cancels this caller's wait.</param>
-    Task<CitizenVerification> VerifyAsync(CitizenVerificationRequest request, string? purpose, CancellationToken cancellationToken);
+    Task<CitizenVerification> VerifyAsync(CitizenVerificationRequest request, string? purposeHeader, CancellationToken cancellationToken);
 }
 
 /// <summary>The identity data to check, as the caller sent it.</summary>
 /// <param name="IdNumber">A 12-digit CCCD, or a 9-digit CMND (accepted as a lookup key only).</param>
 /// <param name="FullName">Sent to C06 as given (Unicode NFC), never transliterated.</param>
 /// <param name="DateOfBirth"><c>yyyy-MM-dd</c>; its year must be the one a CCCD implies.</param>
-public sealed record CitizenVerificationRequest(string? IdNumber, string? FullName, string? DateOfBirth);
+/// <param name="Purpose">Why the data is looked up (the procedure), required and audited, unless the <c>X-Purpose</c> header gives it.</param>
+public sealed record CitizenVerificationRequest(string? IdNumber, string? FullName, string? DateOfBirth, string? Purpose = null);
 
 /// <summary>The answer of a citizen check.</summary>
 /// <param name="Result">Whether the data matches the population database.</param>

@@ -1,4 +1,5 @@
 using Integration.Core.Caching;
+using Integration.Core.Problems;
 using Integration.Core.Validation;
 
 namespace Integration.Connectors.Telco;
@@ -11,23 +12,32 @@ namespace Integration.Connectors.Telco;
 public interface ISubscriberOwnershipChecker
 {
     /// <summary>
-    /// Checks <paramref name="phone"/> against <paramref name="idNumber"/>. Answers are cached for
+    /// The field errors <see cref="CheckAsync"/> would reject <paramref name="request"/> with (empty when it
+    /// is valid), so a caller combining several checks can report every error before calling any upstream.
+    /// </summary>
+    IReadOnlyList<FieldError> Validate(SubscriberCheckRequest request, string? purposeHeader);
+
+    /// <summary>
+    /// Validates the request locally (a <see cref="GatewayProblemException"/> with status 400 and every field
+    /// error, before any upstream call), then checks the number against the ID number. Answers are cached for
     /// <c>Connectors:Telco:CacheTtl</c> (served stale, and marked so, for up to <c>StaleTtl</c> when the
     /// carrier fails); every call writes an audit row with the number and the ID masked.
     /// </summary>
-    /// <param name="phone">A parsed number (see <see cref="PhoneNumber.TryParse"/>).</param>
-    /// <param name="idNumber">The citizen's CCCD or CMND (see <see cref="CitizenIdNumber.TryParse"/>).</param>
-    /// <param name="purpose">Why the lookup is made, for the audit row; required.</param>
+    /// <param name="request">The number, CCCD or CMND and purpose as the caller sent them.</param>
+    /// <param name="purposeHeader">The <c>X-Purpose</c> header, which wins over the request's purpose (see <see cref="LookupPurpose"/>).</param>
     /// <param name="cancellationToken">Cancels this caller's wait.</param>
     /// <returns>The carrier's answer, never containing the ID number.</returns>
-    /// <exception cref="Integration.Core.Problems.UpstreamException">
+    /// <exception cref="UpstreamException">
     /// The carrier could not answer (down, open circuit, time budget spent, or an answer that is an
-    /// error) and no earlier answer was kept; <see cref="Integration.Core.Problems.GatewayProblemException.Remediation"/>
+    /// error) and no earlier answer was kept; <see cref="GatewayProblemException.Remediation"/>
     /// carries the Vietnamese text for the desk. A portability lookup that is down never throws: the
     /// check routes by prefix instead.
     /// </exception>
-    Task<SubscriberCheckResult> CheckAsync(PhoneNumber phone, CitizenIdNumber idNumber, string purpose, CancellationToken cancellationToken);
+    Task<SubscriberCheckResult> CheckAsync(SubscriberCheckRequest request, string? purposeHeader, CancellationToken cancellationToken);
 }
+
+/// <summary>A subscriber check as the caller sent it: the number as the citizen gave it, their CCCD or CMND, and why it is looked up.</summary>
+public sealed record SubscriberCheckRequest(string? PhoneNumber, string? IdNumber, string? Purpose = null);
 
 /// <summary>Whether a subscriber is registered in the citizen's name.</summary>
 public enum SubscriberOwnership

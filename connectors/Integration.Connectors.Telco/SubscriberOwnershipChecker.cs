@@ -2,6 +2,7 @@ using Integration.Connectors.Telco.Carriers;
 using Integration.Connectors.Telco.Portability;
 using Integration.Core.Audit;
 using Integration.Core.Caching;
+using Integration.Core.Hosting;
 using Integration.Core.Monitoring;
 using Integration.Core.Problems;
 using Integration.Core.Validation;
@@ -34,11 +35,18 @@ internal sealed class SubscriberOwnershipChecker(
 
     private readonly TelcoOptions _options = options.Value;
 
-    public async Task<SubscriberCheckResult> CheckAsync(PhoneNumber phone, CitizenIdNumber idNumber, string purpose, CancellationToken cancellationToken)
+    public IReadOnlyList<FieldError> Validate(SubscriberCheckRequest request, string? purposeHeader)
     {
-        ArgumentNullException.ThrowIfNull(phone);
-        ArgumentNullException.ThrowIfNull(idNumber);
-        ArgumentException.ThrowIfNullOrWhiteSpace(purpose);
+        ArgumentNullException.ThrowIfNull(request);
+        SubscriberQuery.Parse(request, purposeHeader, VietnamTime.Today(time), out var errors);
+        return errors;
+    }
+
+    public async Task<SubscriberCheckResult> CheckAsync(SubscriberCheckRequest request, string? purposeHeader, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (phone, idNumber, purpose) = SubscriberQuery.Parse(request, purposeHeader, VietnamTime.Today(time), out var errors)
+            ?? throw GatewayProblemException.Validation(errors);
 
         var subjectMasked = $"{idNumber.Masked} {phone.Masked}";
         SubscriberCheckResult result;
@@ -48,13 +56,13 @@ internal sealed class SubscriberOwnershipChecker(
         }
         catch (UpstreamException ex)
         {
-            audit.RecordLookup(AuditAction, Connector, purpose, idNumber.Value, subjectMasked, "failed:" + ex.Code);
+            audit.RecordLookup(AuditAction, Connector, purpose.Value, idNumber.Value, subjectMasked, "failed:" + ex.Code);
             Log.CarrierFailed(logger, ex.Upstream, phone.Masked, ex.Code);
             throw WithRemediation(ex);
         }
 
         // The answer carries personal data: its audit row is committed first (or the caller gets 503 store_unavailable).
-        await audit.RecordLookupAsync(AuditAction, Connector, purpose, idNumber.Value, subjectMasked, AuditResult(result), cancellationToken);
+        await audit.RecordLookupAsync(AuditAction, Connector, purpose.Value, idNumber.Value, subjectMasked, AuditResult(result), cancellationToken);
         return result;
     }
 

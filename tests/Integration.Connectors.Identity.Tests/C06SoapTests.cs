@@ -9,12 +9,13 @@ namespace Integration.Connectors.Identity.Tests;
 public sealed class C06SoapTests
 {
     private static readonly DateOnly Today = new(2026, 11, 25);
+    private static readonly LookupPurpose Purpose = LookupPurpose.Parse("test", null, new List<Integration.Core.Problems.FieldError>())!;
 
     [Fact]
     public void BuildRequest_Cccd_QualifiedElementsInContractOrder()
     {
         Assert.True(CitizenIdNumber.TryParse("001085012345", Today, null, out var id, out _));
-        var query = new CitizenQuery(id, "Nguyễn Văn An", new DateOnly(1985, 3, 15), "test");
+        var query = new CitizenQuery(id, "Nguyễn Văn An", new DateOnly(1985, 3, 15), Purpose);
 
         var xml = Encoding.UTF8.GetString(C06Soap.BuildRequest("req-1", "DVC", "TH", "desk", query));
 
@@ -33,7 +34,7 @@ public sealed class C06SoapTests
     public void BuildRequest_NameWithMarkupCharacters_Escaped()
     {
         Assert.True(CitizenIdNumber.TryParse("025123456", Today, null, out var id, out _));
-        var query = new CitizenQuery(id, "A<b>&'\"", new DateOnly(1970, 5, 5), "test");
+        var query = new CitizenQuery(id, "A<b>&'\"", new DateOnly(1970, 5, 5), Purpose);
 
         var xml = Encoding.UTF8.GetString(C06Soap.BuildRequest("req-1", "DVC", "TH", "desk", query));
 

@@ -97,6 +97,30 @@ public sealed class TelcoEndpointsTests
         Assert.Equal(0, await GatewayFactory.WireMock.CountRequestsAsync("ANY", TelcoApi.AnyTelcoUpstream, regex: true));
     }
 
+    [Theory]
+    [InlineData("Đăng ký\u0007khai sinh")]
+    [InlineData("x")]
+    public async Task CheckSubscriber_PurposeBreakingTheSharedRule_Answers400LikeTheCitizenCheck(string purpose)
+    {
+        await GatewayFactory.WireMock.ResetAsync();
+        using var factory = new GatewayFactory();
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+        var value = purpose == "x" ? new string('x', 201) : purpose;
+
+        using var subscriber = await client.PostAsJsonAsync(TelcoApi.Path, new { phoneNumber = "0961000001", idNumber = TelcoApi.CitizenA, purpose = value });
+        using var citizen = await client.PostAsJsonAsync("/api/v1/identity/citizens/verify",
+            new { idNumber = TelcoApi.CitizenA, fullName = "Nguyễn Văn An", dateOfBirth = "1985-03-15", purpose = value });
+
+        foreach (var response in new[] { subscriber, citizen })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await TelcoApi.JsonAsync(response);
+            Assert.Equal("purpose:invalid_field", $"{problem["errors"]![0]!["field"]}:{problem["errors"]![0]!["code"]}");
+        }
+
+        Assert.Equal(0, await GatewayFactory.WireMock.CountRequestsAsync("ANY", TelcoApi.AnyTelcoUpstream, regex: true));
+    }
+
     [Fact]
     public async Task CheckSubscriber_PurposeInBody_IsAcceptedAndAudited()
     {

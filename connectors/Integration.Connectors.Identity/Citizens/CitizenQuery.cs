@@ -6,16 +6,18 @@ using Integration.Core.Validation;
 namespace Integration.Connectors.Identity.Citizens;
 
 /// <summary>A citizen check that passed the local checks: what is sent to C06 and what keys the cache.</summary>
-internal sealed record CitizenQuery(CitizenIdNumber Id, string FullName, DateOnly DateOfBirth, string Purpose)
+internal sealed record CitizenQuery(CitizenIdNumber Id, string FullName, DateOnly DateOfBirth, LookupPurpose Purpose)
 {
     public const int MaxNameLength = 100;
-    public const int MaxPurposeLength = 200;
 
     /// <summary>The inputs that identify C06's answer (hashed with a secret before they become a key).</summary>
     public string CacheKey => string.Join('\u001f', Id.Value, FullName, DateOfBirth.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
 
-    /// <summary>Checks every field (docs/domain.md, "Citizen ID number"); either a query or the list of field errors.</summary>
-    public static CitizenQuery? Parse(CitizenVerificationRequest request, string? purpose, DateOnly today, out List<FieldError> errors)
+    /// <summary>
+    /// Checks every field (docs/domain.md, "Citizen ID number") and the purpose (<paramref name="purposeHeader"/>
+    /// or the request's); either a query or every field error.
+    /// </summary>
+    public static CitizenQuery? Parse(CitizenVerificationRequest request, string? purposeHeader, DateOnly today, out List<FieldError> errors)
     {
         errors = [];
 
@@ -60,18 +62,9 @@ internal sealed record CitizenQuery(CitizenIdNumber Id, string FullName, DateOnl
                 $"fullName must be at most {MaxNameLength} characters of letters, spaces, apostrophes, hyphens and dots."));
         }
 
-        var why = purpose?.Trim();
-        if (string.IsNullOrEmpty(why))
-        {
-            errors.Add(new FieldError("purpose", ProblemCodes.MissingPurpose,
-                "The purpose of the lookup (the procedure) is required, in the X-Purpose header or the purpose field."));
-        }
-        else if (why.Length > MaxPurposeLength || why.Any(char.IsControl))
-        {
-            errors.Add(new FieldError("purpose", ProblemCodes.InvalidField, $"purpose must be at most {MaxPurposeLength} characters, without control characters."));
-        }
+        var purpose = LookupPurpose.Parse(purposeHeader, request.Purpose, errors);
 
-        return errors.Count == 0 ? new CitizenQuery(id!, fullName!, dateOfBirth!.Value, why!) : null;
+        return errors.Count == 0 ? new CitizenQuery(id!, fullName!, dateOfBirth!.Value, purpose!) : null;
     }
 
     private static bool IsName(string name)

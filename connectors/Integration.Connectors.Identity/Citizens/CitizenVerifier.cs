@@ -23,16 +23,17 @@ internal sealed class CitizenVerifier(
 {
     public const string Operation = "citizen_verify";
 
-    public IReadOnlyList<FieldError> Validate(CitizenVerificationRequest request, string? purpose)
+    public IReadOnlyList<FieldError> Validate(CitizenVerificationRequest request, string? purposeHeader)
     {
-        CitizenQuery.Parse(request, purpose, VietnamTime.Today(time), out var errors);
+        ArgumentNullException.ThrowIfNull(request);
+        CitizenQuery.Parse(request, purposeHeader, VietnamTime.Today(time), out var errors);
         return errors;
     }
 
-    public async Task<CitizenVerification> VerifyAsync(CitizenVerificationRequest request, string? purpose, CancellationToken cancellationToken)
+    public async Task<CitizenVerification> VerifyAsync(CitizenVerificationRequest request, string? purposeHeader, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var query = CitizenQuery.Parse(request, purpose, VietnamTime.Today(time), out var errors)
+        var query = CitizenQuery.Parse(request, purposeHeader, VietnamTime.Today(time), out var errors)
             ?? throw GatewayProblemException.Validation(errors);
 
         var o = options.Value.C06;
@@ -55,7 +56,7 @@ internal sealed class CitizenVerifier(
 
         var value = answer.Value;
         // The answer carries personal data: its audit row is committed first (or the caller gets 503 store_unavailable).
-        await audit.RecordLookupAsync(Operation, IdentityServiceCollectionExtensions.Connector, query.Purpose, query.Id.Value, query.Id.Masked,
+        await audit.RecordLookupAsync(Operation, IdentityServiceCollectionExtensions.Connector, query.Purpose.Value, query.Id.Value, query.Id.Masked,
             ResultName(value.Result), cancellationToken);
         return new CitizenVerification(
             value.Result,
@@ -68,7 +69,7 @@ internal sealed class CitizenVerifier(
     }
 
     private void Audit(CitizenQuery query, string result) =>
-        audit.RecordLookup(Operation, IdentityServiceCollectionExtensions.Connector, query.Purpose, query.Id.Value, query.Id.Masked, result);
+        audit.RecordLookup(Operation, IdentityServiceCollectionExtensions.Connector, query.Purpose.Value, query.Id.Value, query.Id.Masked, result);
 
     private static string ResultName(CitizenMatch result) => result switch
     {

@@ -2,6 +2,7 @@ using Integration.Connectors.Identity;
 using Integration.Connectors.Identity.VneId;
 using Integration.Core.Caching;
 using Integration.Core.Problems;
+using Integration.Core.Validation;
 using Integration.Gateway.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -11,7 +12,6 @@ namespace Integration.Gateway.Endpoints;
 /// <summary><c>/api/v1/identity</c>.</summary>
 internal static class IdentityEndpoints
 {
-    public const string PurposeHeader = "X-Purpose";
 
     public static IEndpointRouteBuilder MapIdentityEndpoints(this IEndpointRouteBuilder app)
     {
@@ -40,13 +40,12 @@ internal static class IdentityEndpoints
 
     private static async Task<Ok<VerifyCitizenResponse>> VerifyAsync(
         VerifyCitizenRequest? body,
-        [FromHeader(Name = PurposeHeader)] string? purposeHeader,
+        [FromHeader(Name = LookupPurpose.Header)] string? purposeHeader,
         ICitizenVerifier verifier,
         CancellationToken cancellationToken)
     {
         body ??= new VerifyCitizenRequest(null, null, null, null);
-        var purpose = string.IsNullOrWhiteSpace(purposeHeader) ? body.Purpose : purposeHeader;
-        var result = await verifier.VerifyAsync(new CitizenVerificationRequest(body.IdNumber, body.FullName, body.DateOfBirth), purpose, cancellationToken);
+        var result = await verifier.VerifyAsync(new CitizenVerificationRequest(body.IdNumber, body.FullName, body.DateOfBirth, body.Purpose), purposeHeader, cancellationToken);
         return TypedResults.Ok(new VerifyCitizenResponse(
             result.Result,
             result.MismatchedFields,
@@ -111,23 +110,14 @@ internal static class IdentityEndpoints
 
     private static async Task<Results<Ok<VneIdProfileResponse>, ProblemHttpResult>> RedeemAsync(
         RedeemTicketRequest? body,
-        [FromHeader(Name = PurposeHeader)] string? purposeHeader,
+        [FromHeader(Name = LookupPurpose.Header)] string? purposeHeader,
         VneIdBroker broker,
         HttpContext http,
         CancellationToken cancellationToken)
     {
         NoStore(http);
-        var purpose = (string.IsNullOrWhiteSpace(purposeHeader) ? body?.Purpose : purposeHeader)?.Trim();
         var errors = new List<FieldError>();
-        if (string.IsNullOrEmpty(purpose))
-        {
-            errors.Add(new FieldError("purpose", ProblemCodes.MissingPurpose, $"The purpose of the redemption (the procedure) is required, in the {PurposeHeader} header or the purpose field."));
-        }
-        else if (purpose.Length > TelcoEndpoints.MaxPurposeLength || purpose.Any(char.IsControl))
-        {
-            errors.Add(new FieldError("purpose", ProblemCodes.InvalidField, $"purpose must be at most {TelcoEndpoints.MaxPurposeLength} characters, without control characters."));
-        }
-
+        var purpose = LookupPurpose.Parse(purposeHeader, body?.Purpose, errors, "redemption");
         if (string.IsNullOrEmpty(body?.Ticket))
         {
             errors.Add(new FieldError("ticket", ProblemCodes.MissingField, "ticket is required: the value the sign-in added to the return URL."));
@@ -138,7 +128,7 @@ internal static class IdentityEndpoints
             throw GatewayProblemException.Validation(errors);
         }
 
-        var profile = await broker.RedeemAsync(body!.Ticket, purpose!, cancellationToken);
+        var profile = await broker.RedeemAsync(body!.Ticket, purpose!.Value, cancellationToken);
         if (profile is null)
         {
             return TypedResults.Problem(

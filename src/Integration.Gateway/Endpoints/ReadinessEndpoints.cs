@@ -1,7 +1,7 @@
 using Integration.Connectors.Identity;
 using Integration.Connectors.Telco;
-using Integration.Core.Hosting;
 using Integration.Core.Problems;
+using Integration.Core.Validation;
 using Integration.Gateway.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -30,41 +30,32 @@ internal static class ReadinessEndpoints
 
     internal static async Task<Ok<ReadinessAnswer>> CheckReadinessAsync(
         ReadinessRequest? body,
-        [FromHeader(Name = TelcoEndpoints.PurposeHeader)] string? purposeHeader,
+        [FromHeader(Name = LookupPurpose.Header)] string? purposeHeader,
         ICitizenVerifier verifier,
         ISubscriberOwnershipChecker checker,
-        TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var purpose = string.IsNullOrWhiteSpace(purposeHeader) ? body?.Purpose : purposeHeader;
-        var citizen = new CitizenVerificationRequest(body?.IdNumber, body?.FullName, body?.DateOfBirth);
+        var citizen = new CitizenVerificationRequest(body?.IdNumber, body?.FullName, body?.DateOfBirth, body?.Purpose);
+        var subscriber = new SubscriberCheckRequest(body?.PhoneNumber, body?.IdNumber, body?.Purpose);
 
-        // Every field of both checks is validated before either upstream is called; errors are reported together.
-        var errors = verifier.Validate(citizen, purpose).ToList();
-        (Integration.Core.Validation.PhoneNumber Phone, Integration.Core.Validation.CitizenIdNumber IdNumber, string Purpose)? telco = null;
-        try
-        {
-            telco = TelcoEndpoints.Validate(new SubscriberCheckRequest(body?.PhoneNumber, body?.IdNumber, purpose), purposeHeader: null, VietnamTime.Today(time));
-        }
-        catch (GatewayProblemException ex) when (ex.Errors is not null)
-        {
-            errors.AddRange(ex.Errors.Where(e => !errors.Any(x => x.Field == e.Field)));
-        }
-
-        if (errors.Count > 0 || telco is null)
+        // Every field of both checks is validated before either upstream is called; errors are reported
+        // together, a field both checks read (idNumber, purpose) once.
+        var errors = verifier.Validate(citizen, purposeHeader).ToList();
+        errors.AddRange(checker.Validate(subscriber, purposeHeader).Where(e => !errors.Any(x => x.Field == e.Field)));
+        if (errors.Count > 0)
         {
             throw GatewayProblemException.Validation(errors);
         }
 
-        var identityTask = PartAsync(() => verifier.VerifyAsync(citizen, purpose, cancellationToken));
-        var subscriberTask = PartAsync(() => checker.CheckAsync(telco.Value.Phone, telco.Value.IdNumber, telco.Value.Purpose, cancellationToken));
+        var identityTask = PartAsync(() => verifier.VerifyAsync(citizen, purposeHeader, cancellationToken));
+        var subscriberTask = PartAsync(() => checker.CheckAsync(subscriber, purposeHeader, cancellationToken));
         var identity = await identityTask;
-        var subscriber = await subscriberTask;
+        var subscriberPart = await subscriberTask;
 
         var blockers = new List<Blocker>();
         blockers.AddRange(IdentityBlockers(identity));
-        blockers.AddRange(SubscriberBlockers(subscriber));
-        return TypedResults.Ok(new ReadinessAnswer(blockers.Count == 0, identity, subscriber, blockers));
+        blockers.AddRange(SubscriberBlockers(subscriberPart));
+        return TypedResults.Ok(new ReadinessAnswer(blockers.Count == 0, identity, subscriberPart, blockers));
     }
 
     private static async Task<ReadinessPart<T>> PartAsync<T>(Func<Task<T>> check)
