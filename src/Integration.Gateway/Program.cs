@@ -6,6 +6,7 @@ using Integration.Connectors.NationalPortal;
 using Integration.Connectors.Payment;
 using Integration.Connectors.Telco;
 using Integration.Core;
+using Integration.Core.Jobs;
 using Integration.Gateway.Endpoints;
 using Integration.Gateway.Health;
 using Integration.Gateway.Hosting;
@@ -23,6 +24,7 @@ builder.Logging.AddConsole(o => o.FormatterName = MaskingConsoleFormatter.Name)
 builder.Services.AddGatewayCore(builder.Configuration);
 builder.Services.AddQuartz();
 builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+builder.Services.AddBoundedSchedulerShutdown(builder.Configuration.GetValue("Gateway:Scheduler:ShutdownTimeout", TimeSpan.FromSeconds(15)));
 builder.Services.AddIdentityConnector(builder.Configuration.GetSection("Connectors:Identity"));
 builder.Services.AddTelcoConnector(builder.Configuration.GetSection("Connectors:Telco"));
 builder.Services.AddPaymentConnector(builder.Configuration.GetSection("Connectors:Payment"));

@@ -137,4 +137,49 @@ public sealed class ApiConventionsTests : IClassFixture<ApiConventionsTests.Host
         Assert.Contains("/api/v1/connectors", document, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
     }
+
+    [Fact]
+    public async Task OpenApi_EveryApiRoute_DeclaresTheProblemsItCanAnswer()
+    {
+        using var client = _factory.CreateClient(apiKey: null);
+        var document = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("/openapi/v1.json"))!;
+
+        var missing = new List<string>();
+        var operations = 0;
+        foreach (var (path, item) in document["paths"]!.AsObject().Where(p => p.Key.StartsWith("/api/v1/", StringComparison.Ordinal)))
+        {
+            foreach (var (method, operation) in item!.AsObject().Where(o => o.Key is "get" or "post" or "put" or "delete"))
+            {
+                operations++;
+                var responses = operation!["responses"]!.AsObject();
+                var anonymous = path.StartsWith("/api/v1/payments/callbacks", StringComparison.Ordinal) || path.StartsWith("/api/v1/identity/vneid/login", StringComparison.Ordinal)
+                    || path.StartsWith("/api/v1/identity/vneid/callback", StringComparison.Ordinal);
+                var expected = new List<string> { "429" };
+                if (!anonymous)
+                {
+                    expected.AddRange(["401", "403"]);
+                }
+
+                if (operation["requestBody"] is not null)
+                {
+                    expected.AddRange(["400", "413", "415"]);
+                }
+                else if (operation["parameters"]?.AsArray().Any(p => (string?)p!["in"] == "query") == true)
+                {
+                    expected.Add("400");
+                }
+
+                foreach (var status in expected)
+                {
+                    if (responses[status]?["content"]?["application/problem+json"] is null)
+                    {
+                        missing.Add($"{method.ToUpperInvariant()} {path} {status}");
+                    }
+                }
+            }
+        }
+
+        Assert.True(operations > 30, $"only {operations} operations under /api/v1 in the document");
+        Assert.True(missing.Count == 0, "Problems not declared: " + string.Join("; ", missing));
+    }
 }

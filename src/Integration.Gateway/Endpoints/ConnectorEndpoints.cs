@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using Integration.Core.Audit;
+using Integration.Core.Caching;
 using Integration.Core.Monitoring;
 using Integration.Core.Problems;
 using Integration.Gateway.Operations;
@@ -15,48 +17,63 @@ internal static class ConnectorEndpoints
 
     public static IEndpointRouteBuilder MapConnectorEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/connectors")
-            .WithTags("Operations")
-            .RequireAuthorization(Scopes.Ops)
-            .RequireRateLimiting(SecurityServiceCollectionExtensions.ClientRateLimit);
-
-        group.MapGet("/", async (ConnectorHealthRegistry registry, CancellationToken ct) =>
-        {
-            var views = new List<ConnectorView>();
-            foreach (var connector in registry.Connectors)
-            {
-                views.Add(await ViewAsync(connector, ct));
-            }
-
-            return TypedResults.Ok(views);
-        });
-
-        group.MapPost("/{name}/probe", async Task<Results<Ok<ConnectorView>, ProblemHttpResult>> (
-            string name, ConnectorHealthRegistry registry, ProbeRunner probes, Integration.Core.Audit.AuditLog audit, CancellationToken ct) =>
-        {
-            var connector = Find(registry, name);
-            var results = await probes.ProbeAsync(connector.Name, ct);
-            audit.Record(new Integration.Core.Audit.AuditRecord("operator_probe", connector.Name, results.All(r => r.Ok) ? "ok" : "failed"));
-            return TypedResults.Ok(await ViewAsync(connector, ct));
-        });
-
-        group.MapPost("/{name}/isolate", (string name, ClaimsPrincipal user, ConnectorHealthRegistry registry, ConnectorControls controls, ILogger<ConnectorControls> logger, CancellationToken ct) =>
-            SetAsync(name, isolated: true, user, registry, controls, logger, ct));
-        group.MapPost("/{name}/close", (string name, ClaimsPrincipal user, ConnectorHealthRegistry registry, ConnectorControls controls, ILogger<ConnectorControls> logger, CancellationToken ct) =>
-            SetAsync(name, isolated: false, user, registry, controls, logger, ct));
-        group.MapPost("/{name}/cache/clear", async (
-            string name, ClaimsPrincipal user, ConnectorHealthRegistry registry, Integration.Core.Caching.ConnectorCache cache,
-            Integration.Core.Audit.AuditLog audit, ILogger<ConnectorControls> logger, CancellationToken ct) =>
-        {
-            // Every instance drops the connector's cached answers (FusionCache tags, over L2 and the backplane).
-            var connector = Find(registry, name);
-            var operatorName = user.Identity?.Name ?? "unknown";
-            await cache.ClearConnectorAsync(connector.Name, ct);
-            audit.Record(new Integration.Core.Audit.AuditRecord("operator_cache_clear", connector.Name, "done"));
-            Log.OperatorAction(logger, operatorName, connector.Name, "cache cleared");
-            return TypedResults.Ok(await ViewAsync(connector, ct));
-        });
+        var group = app.MapApiGroup("/api/v1/connectors", "Operations", Scopes.Ops);
+        group.MapGet("/", ListAsync)
+            .WithSummary("Every connector with its state, cache figures, backlog and upstreams (latency, errors, circuit, last probe).");
+        group.MapPost("/{name}/probe", ProbeAsync)
+            .WithSummary("Probes the connector's upstreams now and answers its view.")
+            .ProducesNotFound();
+        group.MapPost("/{name}/isolate", IsolateAsync)
+            .WithSummary("Opens the connector's circuits on every instance: calls answer 503 at once until it is closed again.")
+            .ProducesNotFound()
+            .ProducesStoreProblem();
+        group.MapPost("/{name}/close", CloseAsync)
+            .WithSummary("Ends an isolation on every instance.")
+            .ProducesNotFound()
+            .ProducesStoreProblem();
+        group.MapPost("/{name}/cache/clear", ClearCacheAsync)
+            .WithSummary("Drops the connector's cached answers on every instance.")
+            .ProducesNotFound();
         return app;
+    }
+
+    private static async Task<Ok<List<ConnectorView>>> ListAsync(ConnectorHealthRegistry registry, CancellationToken ct)
+    {
+        var views = new List<ConnectorView>();
+        foreach (var connector in registry.Connectors)
+        {
+            views.Add(await ViewAsync(connector, ct));
+        }
+
+        return TypedResults.Ok(views);
+    }
+
+    private static async Task<Ok<ConnectorView>> ProbeAsync(string name, ConnectorHealthRegistry registry, ProbeRunner probes, AuditLog audit, CancellationToken ct)
+    {
+        var connector = Find(registry, name);
+        var results = await probes.ProbeAsync(connector.Name, ct);
+        audit.Record(new AuditRecord("operator_probe", connector.Name, results.All(r => r.Ok) ? "ok" : "failed"));
+        return TypedResults.Ok(await ViewAsync(connector, ct));
+    }
+
+    private static Task<Ok<ConnectorView>> IsolateAsync(
+        string name, ClaimsPrincipal user, ConnectorHealthRegistry registry, ConnectorControls controls, ILogger<ConnectorControls> logger, CancellationToken ct) =>
+        SetAsync(name, isolated: true, user, registry, controls, logger, ct);
+
+    private static Task<Ok<ConnectorView>> CloseAsync(
+        string name, ClaimsPrincipal user, ConnectorHealthRegistry registry, ConnectorControls controls, ILogger<ConnectorControls> logger, CancellationToken ct) =>
+        SetAsync(name, isolated: false, user, registry, controls, logger, ct);
+
+    private static async Task<Ok<ConnectorView>> ClearCacheAsync(
+        string name, ClaimsPrincipal user, ConnectorHealthRegistry registry, ConnectorCache cache, AuditLog audit, ILogger<ConnectorControls> logger, CancellationToken ct)
+    {
+        // Every instance drops the connector's cached answers (FusionCache tags, over L2 and the backplane).
+        var connector = Find(registry, name);
+        var operatorName = user.Identity?.Name ?? "unknown";
+        await cache.ClearConnectorAsync(connector.Name, ct);
+        audit.Record(new AuditRecord("operator_cache_clear", connector.Name, "done"));
+        Log.OperatorAction(logger, operatorName, connector.Name, "cache cleared");
+        return TypedResults.Ok(await ViewAsync(connector, ct));
     }
 
     private static async Task<Ok<ConnectorView>> SetAsync(

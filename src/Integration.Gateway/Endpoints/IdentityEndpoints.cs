@@ -12,29 +12,32 @@ namespace Integration.Gateway.Endpoints;
 /// <summary><c>/api/v1/identity</c>.</summary>
 internal static class IdentityEndpoints
 {
-
     public static IEndpointRouteBuilder MapIdentityEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/identity")
-            .WithTags("Identity")
-            .RequireAuthorization(Scopes.Identity)
-            .RequireRateLimiting(SecurityServiceCollectionExtensions.ClientRateLimit);
-
+        var group = app.MapApiGroup("/api/v1/identity", "Identity", Scopes.Identity);
         group.MapPost("/citizens/verify", VerifyAsync)
-            .WithSummary("Checks a citizen's ID number, name and date of birth against the population database (C06).");
+            .WithSummary("Checks a citizen's ID number, name and date of birth against the population database (C06).")
+            .ProducesBodyProblems()
+            .ProducesUpstreamProblems();
 
         // The citizen's browser follows these two, so they carry no API key: the return-URL allow-list,
         // the state bound to the browser, and the per-address rate limit for anonymous callers guard them.
         group.MapGet("/vneid/login", LoginAsync)
             .AllowAnonymous()
-            .WithSummary("Sends the citizen's browser to VNeID to sign in; it comes back to returnUrl with a ticket or an error.");
+            .WithSummary("Sends the citizen's browser to VNeID to sign in; it comes back to returnUrl with a ticket or an error.")
+            .ProducesValidationProblems()
+            .ProducesUpstreamProblems();
         group.MapGet("/vneid/callback", CallbackAsync)
             .AllowAnonymous()
-            .WithSummary("VNeID's redirect back after sign-in (registered at the provider); not called directly.");
+            .WithSummary("VNeID's redirect back after sign-in (registered at the provider); not called directly.")
+            .ProducesValidationProblems();
 
         // POST with the ticket in the body: a bearer secret in a URL path ends up in access logs and proxies.
         group.MapPost("/vneid/tickets/redeem", RedeemAsync)
-            .WithSummary("The verified profile a one-time sign-in ticket stands for, with a purpose (X-Purpose or purpose); a used or expired ticket, or one issued for another client's return URL, is 404.");
+            .WithSummary("The verified profile a one-time sign-in ticket stands for, with a purpose (X-Purpose or purpose); a used or expired ticket, or one issued for another client's return URL, is 404.")
+            .ProducesBodyProblems()
+            .ProducesNotFound()
+            .ProducesStoreProblem();
         return app;
     }
 

@@ -16,67 +16,73 @@ internal static class IndicatorEndpoints
 {
     public static IEndpointRouteBuilder MapIndicatorEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/indicators")
-            .WithTags("Indicators")
-            .RequireAuthorization(Scopes.Reports)
-            .RequireRateLimiting(SecurityServiceCollectionExtensions.ClientRateLimit);
-
-        group.MapGet("/dossiers", async (HttpContext http, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? groupBy,
-            [FromQuery] string? format, IProvinceIndicators indicators, CancellationToken ct) =>
-        {
-            var csv = WantsCsv(http, format);
-            var r = await indicators.GetDossiersAsync(from, to, groupBy, ct);
-            return csv ? Csv($"chi-tieu-ho-so-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv", DossiersCsv(r)) : TypedResults.Ok(r);
-        });
-
-        group.MapGet("/communes-without-online", async (HttpContext http, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? format,
-            IProvinceIndicators indicators, CancellationToken ct) =>
-        {
-            var csv = WantsCsv(http, format);
-            var r = await indicators.GetCommunesWithoutOnlineAsync(from, to, ct);
-            return csv
-                ? Csv($"xa-chua-co-ho-so-truc-tuyen-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv",
-                    Table(["code", "name", "localityCode"], r.Communes.Select(c => new object?[] { c.Code, c.Name, c.LocalityCode })))
-                : TypedResults.Ok(r);
-        });
-
-        group.MapGet("/overdue", async (HttpContext http, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? agency,
-            [FromQuery] int? limit, [FromQuery] string? format, IProvinceIndicators indicators, CancellationToken ct) =>
-        {
-            var csv = WantsCsv(http, format);
-            var r = await indicators.GetOverdueAsync(from, to, agency, limit, ct);
-            return csv
-                ? Csv($"ho-so-qua-han-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv",
-                    Table(["dossierCode", "agencyCode", "agencyName", "procedureCode", "status", "channel", "receivedAt", "dueAt", "overdueDays"],
-                        r.Items.Select(i => new object?[] { i.DossierCode, i.AgencyCode, i.AgencyName, i.ProcedureCode, i.Status, i.Channel, i.ReceivedAt, i.DueAt, i.OverdueDays })))
-                : TypedResults.Ok(r);
-        });
-
-        group.MapGet("/payments", async (HttpContext http, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? format,
-            IProvinceIndicators indicators, CancellationToken ct) =>
-        {
-            var csv = WantsCsv(http, format);
-            var r = await indicators.GetPaymentsAsync(from, to, ct);
-            return csv
-                ? Csv($"thanh-toan-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv",
-                    Table(["method", "count", "amount"], r.Methods.Select(m => new object?[] { m.Method, m.Count, m.Amount })
-                        .Append(["total", r.Count, r.Amount])))
-                : TypedResults.Ok(r);
-        });
-
-        group.MapGet("/accounts", async (HttpContext http, [FromQuery] string? locality, [FromQuery] string? from, [FromQuery] string? to,
-            [FromQuery] string? format, IProvinceIndicators indicators, CancellationToken ct) =>
-        {
-            var csv = WantsCsv(http, format);
-            var r = await indicators.GetAccountsAsync(locality, from, to, ct);
-            return csv
-                ? Csv($"tai-khoan-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv",
-                    Table(["date", "localityCode", "localityName", "accounts", "level2Accounts"],
-                        r.Days.Select(d => new object?[] { d.Date, d.LocalityCode, d.LocalityName, d.Accounts, d.Level2Accounts })))
-                : TypedResults.Ok(r);
-        });
-
+        var group = app.MapApiGroup("/api/v1/indicators", "Indicators", Scopes.Reports);
+        group.MapGet("/dossiers", GetDossiersAsync)
+            .WithSummary("Received, online and on-time dossiers by agency, procedure or locality, with rates (JSON or CSV).")
+            .ProducesValidationProblems();
+        group.MapGet("/communes-without-online", GetCommunesWithoutOnlineAsync)
+            .WithSummary("Communes that received no online dossier in the period.")
+            .ProducesValidationProblems();
+        group.MapGet("/overdue", GetOverdueAsync)
+            .WithSummary("Dossiers past their due date, oldest first.")
+            .ProducesValidationProblems();
+        group.MapGet("/payments", GetPaymentsAsync)
+            .WithSummary("Fees paid online in the period, by payment method.")
+            .ProducesValidationProblems();
+        group.MapGet("/accounts", GetAccountsAsync)
+            .WithSummary("VNeID accounts opened per day and locality, from the national portal statistics.")
+            .ProducesValidationProblems();
         return app;
+    }
+
+    private static async Task<IResult> GetDossiersAsync(HttpContext http, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? groupBy, [FromQuery] string? format, IProvinceIndicators indicators, CancellationToken ct)
+    {
+        var csv = WantsCsv(http, format);
+        var r = await indicators.GetDossiersAsync(from, to, groupBy, ct);
+        return csv ? Csv($"chi-tieu-ho-so-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv", DossiersCsv(r)) : TypedResults.Ok(r);
+    }
+
+    private static async Task<IResult> GetCommunesWithoutOnlineAsync(HttpContext http, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? format, IProvinceIndicators indicators, CancellationToken ct)
+    {
+        var csv = WantsCsv(http, format);
+        var r = await indicators.GetCommunesWithoutOnlineAsync(from, to, ct);
+        return csv
+            ? Csv($"xa-chua-co-ho-so-truc-tuyen-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv",
+                Table(["code", "name", "localityCode"], r.Communes.Select(c => new object?[] { c.Code, c.Name, c.LocalityCode })))
+            : TypedResults.Ok(r);
+    }
+
+    private static async Task<IResult> GetOverdueAsync(HttpContext http, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? agency, [FromQuery] int? limit, [FromQuery] string? format, IProvinceIndicators indicators, CancellationToken ct)
+    {
+        var csv = WantsCsv(http, format);
+        var r = await indicators.GetOverdueAsync(from, to, agency, limit, ct);
+        return csv
+            ? Csv($"ho-so-qua-han-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv",
+                Table(["dossierCode", "agencyCode", "agencyName", "procedureCode", "status", "channel", "receivedAt", "dueAt", "overdueDays"],
+                    r.Items.Select(i => new object?[] { i.DossierCode, i.AgencyCode, i.AgencyName, i.ProcedureCode, i.Status, i.Channel, i.ReceivedAt, i.DueAt, i.OverdueDays })))
+            : TypedResults.Ok(r);
+    }
+
+    private static async Task<IResult> GetPaymentsAsync(HttpContext http, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? format, IProvinceIndicators indicators, CancellationToken ct)
+    {
+        var csv = WantsCsv(http, format);
+        var r = await indicators.GetPaymentsAsync(from, to, ct);
+        return csv
+            ? Csv($"thanh-toan-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv",
+                Table(["method", "count", "amount"], r.Methods.Select(m => new object?[] { m.Method, m.Count, m.Amount })
+                    .Append(["total", r.Count, r.Amount])))
+            : TypedResults.Ok(r);
+    }
+
+    private static async Task<IResult> GetAccountsAsync(HttpContext http, [FromQuery] string? locality, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? format, IProvinceIndicators indicators, CancellationToken ct)
+    {
+        var csv = WantsCsv(http, format);
+        var r = await indicators.GetAccountsAsync(locality, from, to, ct);
+        return csv
+            ? Csv($"tai-khoan-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv",
+                Table(["date", "localityCode", "localityName", "accounts", "level2Accounts"],
+                    r.Days.Select(d => new object?[] { d.Date, d.LocalityCode, d.LocalityName, d.Accounts, d.Level2Accounts })))
+            : TypedResults.Ok(r);
     }
 
     private static bool WantsCsv(HttpContext http, string? format) => format switch

@@ -19,41 +19,59 @@ internal static class LinkedEndpoints
 
     public static IEndpointRouteBuilder MapLinkedEndpoints(this IEndpointRouteBuilder app)
     {
-        var ops = app.MapGroup("/api/v1/linked/attention")
-            .WithTags("Linked procedures")
-            .RequireAuthorization(Scopes.Ops)
-            .RequireRateLimiting(SecurityServiceCollectionExtensions.ClientRateLimit);
-        ops.MapGet("/", async ([FromQuery] int? limit, ILinkedProcedures linked, CancellationToken ct) =>
-            TypedResults.Ok(await linked.ListAsync("needs_attention", limit, ct)));
+        var ops = app.MapApiGroup("/api/v1/linked/attention", "Linked procedures", Scopes.Ops);
+        ops.MapGet("/", ListNeedingAttentionAsync)
+            .WithSummary("Linked processes an officer must look at (a step refused or given up), oldest first.")
+            .ProducesValidationProblems();
 
-        var group = app.MapGroup("/api/v1/linked")
-            .WithTags("Linked procedures")
-            .RequireAuthorization(Scopes.Linked)
-            .RequireRateLimiting(SecurityServiceCollectionExtensions.ClientRateLimit);
-        group.MapPost("/births", async (HttpContext http, [FromHeader(Name = IdempotencyKeyHeader)] string? key, [FromBody] LinkedBirthRequest? request, ILinkedProcedures linked, CancellationToken ct) =>
-                Accepted(http, await linked.CreateBirthAsync(Client(http.User), key, request, ct)))
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+        var group = app.MapApiGroup("/api/v1/linked", "Linked procedures", Scopes.Linked);
+        group.MapPost("/births", CreateBirthAsync)
+            .WithSummary("Takes a birth dossier once (Idempotency-Key) and carries it through civil registry, residence and social insurance in the background.")
+            .ProducesBodyProblems()
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapPost("/deaths", async (HttpContext http, [FromHeader(Name = IdempotencyKeyHeader)] string? key, [FromBody] LinkedDeathRequest? request, ILinkedProcedures linked, CancellationToken ct) =>
-                Accepted(http, await linked.CreateDeathAsync(Client(http.User), key, request, ct)))
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesStoreProblem();
+        group.MapPost("/deaths", CreateDeathAsync)
+            .WithSummary("Takes a death dossier once (Idempotency-Key) and carries it through the national systems in the background.")
+            .ProducesBodyProblems()
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapGet("/{linkedId}", async (string linkedId, ILinkedProcedures linked, CancellationToken ct) =>
-                TypedResults.Ok(await linked.GetAsync(linkedId, ct) ?? throw new GatewayProblemException(404, ProblemCodes.NotFound, "No linked process has this id.")))
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{linkedId}/steps/{step}/retry", async (string linkedId, string step, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] JsonObject? corrections, ILinkedProcedures linked, CancellationToken ct) =>
-                TypedResults.Ok(await linked.RetryStepAsync(linkedId, step, corrections, ct)))
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesStoreProblem();
+        group.MapGet("/{linkedId}", GetAsync)
+            .WithSummary("A linked process and each of its steps.")
+            .ProducesNotFound();
+        group.MapPost("/{linkedId}/steps/{step}/retry", RetryStepAsync)
+            .WithSummary("Runs a refused step again, with corrections to its input when given.")
+            .ProducesBodyProblems()
+            .ProducesNotFound()
             .ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapPost("/{linkedId}/cancel", async (string linkedId, ILinkedProcedures linked, CancellationToken ct) =>
-                TypedResults.Ok(await linked.CancelAsync(linkedId, ct)))
-            .ProducesProblem(StatusCodes.Status404NotFound)
+        group.MapPost("/{linkedId}/cancel", CancelAsync)
+            .WithSummary("Stops a process that has not finished; steps already done stay done.")
+            .ProducesNotFound()
             .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
+
+    private static async Task<Ok<IReadOnlyList<LinkedProcessView>>> ListNeedingAttentionAsync([FromQuery] int? limit, ILinkedProcedures linked, CancellationToken ct) =>
+        TypedResults.Ok(await linked.ListAsync("needs_attention", limit, ct));
+
+    private static async Task<Accepted<LinkedProcessView>> CreateBirthAsync(
+        HttpContext http, [FromHeader(Name = IdempotencyKeyHeader)] string? key, [FromBody] LinkedBirthRequest? request, ILinkedProcedures linked, CancellationToken ct) =>
+        Accepted(http, await linked.CreateBirthAsync(Client(http.User), key, request, ct));
+
+    private static async Task<Accepted<LinkedProcessView>> CreateDeathAsync(
+        HttpContext http, [FromHeader(Name = IdempotencyKeyHeader)] string? key, [FromBody] LinkedDeathRequest? request, ILinkedProcedures linked, CancellationToken ct) =>
+        Accepted(http, await linked.CreateDeathAsync(Client(http.User), key, request, ct));
+
+    private static async Task<Ok<LinkedProcessView>> GetAsync(string linkedId, ILinkedProcedures linked, CancellationToken ct) =>
+        TypedResults.Ok(await linked.GetAsync(linkedId, ct) ?? throw new GatewayProblemException(404, ProblemCodes.NotFound, "No linked process has this id."));
+
+    private static async Task<Ok<LinkedProcessView>> RetryStepAsync(
+        string linkedId, string step, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] JsonObject? corrections, ILinkedProcedures linked, CancellationToken ct) =>
+        TypedResults.Ok(await linked.RetryStepAsync(linkedId, step, corrections, ct));
+
+    private static async Task<Ok<LinkedProcessView>> CancelAsync(string linkedId, ILinkedProcedures linked, CancellationToken ct) =>
+        TypedResults.Ok(await linked.CancelAsync(linkedId, ct));
 
     private static Accepted<LinkedProcessView> Accepted(HttpContext http, LinkedCreated created)
     {

@@ -18,33 +18,42 @@ internal static class PaymentEndpoints
 
     public static IEndpointRouteBuilder MapPaymentEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/payments")
-            .WithTags("Payment")
-            .RequireAuthorization(Scopes.Payment)
-            .RequireRateLimiting(SecurityServiceCollectionExtensions.ClientRateLimit);
+        var group = app.MapApiGroup("/api/v1/payments", "Payment", Scopes.Payment);
         group.MapPost("/", CreateAsync)
+            .WithSummary("Creates a fee payment once per Idempotency-Key: a VNPAY pay URL or a VietQR transfer.")
             .Produces<PaymentCreated>(StatusCodes.Status201Created)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesBodyProblems()
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapGet("/{id}", GetAsync).ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/{id}/qr.png", GetQrAsync).ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/vnpay/return", VerifyReturnAsync).ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesStoreProblem();
+        group.MapGet("/{id}", GetAsync)
+            .WithSummary("A payment and its state.")
+            .ProducesNotFound();
+        group.MapGet("/{id}/qr.png", GetQrAsync)
+            .WithSummary("The VietQR code of a transfer payment, as a PNG image.")
+            .ProducesNotFound();
+        group.MapGet("/vnpay/return", VerifyReturnAsync)
+            .WithSummary("Checks the signature of VNPAY's return to the citizen's browser; the IPN, not this, settles the payment.")
+            .ProducesValidationProblems();
 
+        // The banks and VNPAY call these: no API key; the signature is checked instead.
         var callbacks = app.MapGroup("/api/v1/payments/callbacks")
             .WithTags("Payment callbacks")
             .AllowAnonymous()
-            .RequireRateLimiting(SecurityServiceCollectionExtensions.CallbackRateLimit);
-        callbacks.MapGet("/vnpay", VnpayIpnAsync);
+            .RequireRateLimiting(SecurityServiceCollectionExtensions.CallbackRateLimit)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        callbacks.MapGet("/vnpay", VnpayIpnAsync)
+            .WithSummary("VNPAY's IPN: answered with VNPAY's own RspCode JSON, whatever the outcome.");
         callbacks.MapPost("/bank-transfer", BankTransferAsync)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized);
+            .WithSummary("A bank's signed credit notice for a VietQR transfer.")
+            .ProducesBodyProblems()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesStoreProblem();
 
-        var ops = app.MapGroup("/api/v1/payments/bank-notices")
-            .WithTags("Payment")
-            .RequireAuthorization(Scopes.Ops)
-            .RequireRateLimiting(SecurityServiceCollectionExtensions.ClientRateLimit);
-        ops.MapGet("/flagged", FlaggedNoticesAsync);
+        var ops = app.MapApiGroup("/api/v1/payments/bank-notices", "Payment", Scopes.Ops);
+        ops.MapGet("/flagged", FlaggedNoticesAsync)
+            .WithSummary("Bank notices that matched no payment, or matched with the wrong amount or after expiry, for an officer to settle by hand.")
+            .ProducesValidationProblems();
         return app;
     }
 

@@ -1,5 +1,6 @@
 using Integration.Connectors.NationalPortal;
 using Integration.Gateway.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Integration.Gateway.Endpoints;
@@ -9,40 +10,60 @@ internal static class PortalEndpoints
 {
     public static IEndpointRouteBuilder MapPortalEndpoints(this IEndpointRouteBuilder app)
     {
-        var portal = app.MapGroup("/api/v1/portal")
-            .WithTags("Portal")
-            .RequireAuthorization(Scopes.Portal)
-            .RequireRateLimiting(SecurityServiceCollectionExtensions.ClientRateLimit);
+        var portal = app.MapApiGroup("/api/v1/portal", "Portal", Scopes.Portal);
+        portal.MapPut("/dossiers/{dossierCode}/status", SubmitStatusAsync)
+            .WithSummary("Queues a dossier's status change for the national portal; answered once it is stored, sent in the background.")
+            .ProducesBodyProblems()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesStoreProblem();
+        portal.MapGet("/dossiers/{dossierCode}/sync", GetSyncAsync)
+            .WithSummary("Where a dossier's status changes are on their way to the national portal.")
+            .ProducesValidationProblems()
+            .ProducesNotFound();
+        portal.MapGet("/procedures", SearchProceduresAsync)
+            .WithSummary("Searches the national procedure catalogue kept by the gateway (code or words of the name).")
+            .ProducesValidationProblems();
+        portal.MapGet("/account-stats", GetAccountStatsAsync)
+            .WithSummary("The latest account statistics pulled from the national portal, per locality.")
+            .ProducesValidationProblems()
+            .ProducesNotFound();
 
-        portal.MapPut("/dossiers/{dossierCode}/status", async (string dossierCode, DossierStatusRequest request, INationalPortal national, CancellationToken ct) =>
-        {
-            var accepted = await national.SubmitStatusAsync(dossierCode, request, ct);
-            return TypedResults.Accepted($"/api/v1/portal/dossiers/{Uri.EscapeDataString(dossierCode)}/sync", accepted);
-        }).ProducesProblem(StatusCodes.Status409Conflict);
-
-        portal.MapGet("/dossiers/{dossierCode}/sync", async (string dossierCode, INationalPortal national, CancellationToken ct) =>
-            TypedResults.Ok(await national.GetSyncAsync(dossierCode, ct)));
-
-        portal.MapGet("/procedures", async ([FromQuery] string? query, [FromQuery] int? limit, INationalPortal national, CancellationToken ct) =>
-            TypedResults.Ok(await national.SearchProceduresAsync(query, limit, ct)));
-
-        portal.MapGet("/account-stats", async ([FromQuery] string? locality, INationalPortal national, CancellationToken ct) =>
-            TypedResults.Ok(await national.GetAccountStatsAsync(locality, ct)));
-
-        var outbox = app.MapGroup("/api/v1/portal/outbox")
-            .WithTags("Portal")
-            .RequireAuthorization(Scopes.Ops)
-            .RequireRateLimiting(SecurityServiceCollectionExtensions.ClientRateLimit);
-
-        outbox.MapGet("/", async ([FromQuery] string? state, [FromQuery] int? limit, INationalPortal national, CancellationToken ct) =>
-            TypedResults.Ok(await national.ListOutboxAsync(state, limit, ct)));
-
-        outbox.MapPost("/{syncId}/requeue", async (string syncId, INationalPortal national, CancellationToken ct) =>
-            TypedResults.Ok(await national.RequeueAsync(syncId, ct)));
-
-        outbox.MapPost("/{syncId}/skip", async (string syncId, INationalPortal national, CancellationToken ct) =>
-            TypedResults.Ok(await national.SkipAsync(syncId, ct)));
-
+        var outbox = app.MapApiGroup("/api/v1/portal/outbox", "Portal", Scopes.Ops);
+        outbox.MapGet("/", ListOutboxAsync)
+            .WithSummary("Status changes waiting for or refused by the national portal.")
+            .ProducesValidationProblems();
+        outbox.MapPost("/{syncId}/requeue", RequeueAsync)
+            .WithSummary("Sends a refused or given-up status change again.")
+            .ProducesNotFound()
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        outbox.MapPost("/{syncId}/skip", SkipAsync)
+            .WithSummary("Gives up a status change an officer has handled by hand.")
+            .ProducesNotFound()
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
+
+    private static async Task<Accepted<DossierSyncAccepted>> SubmitStatusAsync(string dossierCode, DossierStatusRequest request, INationalPortal national, CancellationToken ct)
+    {
+        var accepted = await national.SubmitStatusAsync(dossierCode, request, ct);
+        return TypedResults.Accepted($"/api/v1/portal/dossiers/{Uri.EscapeDataString(dossierCode)}/sync", accepted);
+    }
+
+    private static async Task<Ok<DossierSyncView>> GetSyncAsync(string dossierCode, INationalPortal national, CancellationToken ct) =>
+        TypedResults.Ok(await national.GetSyncAsync(dossierCode, ct));
+
+    private static async Task<Ok<ProcedureSearchResult>> SearchProceduresAsync([FromQuery] string? query, [FromQuery] int? limit, INationalPortal national, CancellationToken ct) =>
+        TypedResults.Ok(await national.SearchProceduresAsync(query, limit, ct));
+
+    private static async Task<Ok<AccountStatsResult>> GetAccountStatsAsync([FromQuery] string? locality, INationalPortal national, CancellationToken ct) =>
+        TypedResults.Ok(await national.GetAccountStatsAsync(locality, ct));
+
+    private static async Task<Ok<PortalOutboxView>> ListOutboxAsync([FromQuery] string? state, [FromQuery] int? limit, INationalPortal national, CancellationToken ct) =>
+        TypedResults.Ok(await national.ListOutboxAsync(state, limit, ct));
+
+    private static async Task<Ok<DossierSyncItem>> RequeueAsync(string syncId, INationalPortal national, CancellationToken ct) =>
+        TypedResults.Ok(await national.RequeueAsync(syncId, ct));
+
+    private static async Task<Ok<DossierSyncItem>> SkipAsync(string syncId, INationalPortal national, CancellationToken ct) =>
+        TypedResults.Ok(await national.SkipAsync(syncId, ct));
 }

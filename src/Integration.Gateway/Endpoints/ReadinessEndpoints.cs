@@ -17,14 +17,12 @@ internal static class ReadinessEndpoints
 {
     public static IEndpointRouteBuilder MapReadinessEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/v1/citizens")
-            .WithTags("Citizens")
-            .RequireAuthorization(Scopes.IdentityAndTelco)
-            .RequireRateLimiting(SecurityServiceCollectionExtensions.ClientRateLimit)
+        app.MapApiGroup("/api/v1/citizens", "Citizens", Scopes.IdentityAndTelco)
             .MapPost("/readiness", CheckReadinessAsync)
             .WithName("CheckCitizenReadiness")
             .WithSummary("Can this citizen open a level-2 e-ID account with this phone number? Blockers come with Vietnamese remediation.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesBodyProblems()
+            .ProducesStoreProblem();
         return app;
     }
 

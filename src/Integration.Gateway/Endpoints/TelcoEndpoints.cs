@@ -11,18 +11,12 @@ internal static class TelcoEndpoints
 {
     public static IEndpointRouteBuilder MapTelcoEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/telco")
-            .WithTags("Telco")
-            .RequireAuthorization(Scopes.Telco)
-            .RequireRateLimiting(SecurityServiceCollectionExtensions.ClientRateLimit);
-
+        var group = app.MapApiGroup("/api/v1/telco", "Telco", Scopes.Telco);
         group.MapPost("/subscriber-checks", CheckSubscriberAsync)
             .WithName("CheckSubscriber")
             .WithSummary("Is this phone number registered in this citizen's name?")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status502BadGateway)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+            .ProducesBodyProblems()
+            .ProducesUpstreamProblems();
         return app;
     }
 
