@@ -20,6 +20,13 @@ internal sealed partial class BoundedSchedulerShutdown(ISchedulerFactory schedul
     {
         foreach (var scheduler in await schedulers.GetAllSchedulers(cancellationToken))
         {
+            // A scheduler whose start is still pending (Quartz starts it once the application has started)
+            // is left to Quartz's own service, which cancels the start: shut down here, it could not start later.
+            if (!scheduler.IsStarted || scheduler.IsShutdown)
+            {
+                continue;
+            }
+
             try
             {
                 await scheduler.Shutdown(waitForJobsToComplete: true, cancellationToken).AsTask().WaitAsync(limit, cancellationToken);
