@@ -36,7 +36,7 @@ public static class PaymentServiceCollectionExtensions
         services.AddSingleton(PaymentMigrations.MoneyReportSource);
         services.AddSingleton(PaymentMigrations.ReplayFromPayment);
 
-        services.AddRefitClient<IVnpayMerchantApi>(VnpayClient.RefitSettings)
+        services.AddRefitGeneratedClient<IVnpayMerchantApi>(VnpayClient.RefitSettings)
             .ConfigureHttpClient((sp, http) =>
             {
                 http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<PaymentOptions>>().Value.Vnpay.ApiUrl);

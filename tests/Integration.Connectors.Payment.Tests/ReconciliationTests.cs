@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using Integration.Connectors.Payment.Reconciliation;
 using Integration.Core.Monitoring;
+using System.Text.Json.Nodes;
 using Integration.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Quartz;
@@ -107,6 +108,91 @@ public abstract class ReconciliationTests(bool postgres) : BothStores(postgres)
         await RunAsync(factory);
 
         Assert.Equal("pending", (await PaymentTestKit.GetPaymentAsync(client, payment.Str("paymentId")!)).Str("status"));
+    }
+
+    [Fact]
+    public async Task Run_QuerydrAnswers503Once_SentAgainAsAQueryAndSettles()
+    {
+        var (factory, time, client) = await StartAsync();
+        using var _ = factory;
+        using var __ = client;
+        var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
+        var reference = payment.Str("reference")!;
+        await GatewayFactory.WireMock.AddMappingAsync(QuerydrOnce("overloaded", new JsonObject { ["status"] = 503 }, "Started", "answered"));
+        await GatewayFactory.WireMock.AddMappingAsync(QuerydrOnce("overloaded", new JsonObject
+        {
+            ["status"] = 200,
+            ["headers"] = new JsonObject { ["Content-Type"] = "application/json" },
+            ["body"] = PaymentTestKit.QuerydrAnswer(reference, Amount, "00").ToJsonString(),
+        }, "answered", null));
+        time.Advance(TimeSpan.FromMinutes(6));
+
+        var result = await RunAsync(factory);
+
+        // querydr is a POST, sent again only because it is marked safe to repeat: it changes nothing at VNPAY.
+        Assert.Equal((1, 1, 0), (result.Queried, result.Settled, result.Failed));
+        Assert.Equal(2, await GatewayFactory.WireMock.CountRequestsAsync("POST", PaymentTestKit.QuerydrPath));
+        Assert.Equal("paid", (await PaymentTestKit.GetPaymentAsync(client, payment.Str("paymentId")!)).Str("status"));
+    }
+
+    [Fact]
+    public async Task Run_VnpayResetsEveryConnection_CountedAsFailedAndLeftPending()
+    {
+        var (factory, time, client) = await StartAsync();
+        using var _ = factory;
+        using var __ = client;
+        var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
+        await GatewayFactory.WireMock.AddMappingAsync(QuerydrOnce(null, new JsonObject { ["fault"] = "CONNECTION_RESET_BY_PEER" }, null, null));
+        time.Advance(TimeSpan.FromMinutes(6));
+
+        var result = await RunAsync(factory);
+
+        Assert.Equal((1, 0, 1), (result.Queried, result.Settled, result.Failed));
+        Assert.Equal(4, await GatewayFactory.WireMock.CountRequestsAsync("POST", PaymentTestKit.QuerydrPath)); // the first and 3 retries
+        Assert.Equal("pending", (await PaymentTestKit.GetPaymentAsync(client, payment.Str("paymentId")!)).Str("status"));
+        var telemetry = factory.Services.GetRequiredService<ConnectorTelemetry>();
+        await telemetry.FlushAsync();
+        var row = Assert.Single(await telemetry.ReadRecentAsync(100), r => r.Operation == "querydr");
+        Assert.Equal(("unavailable", "upstream_unavailable"), (row.Outcome, row.ErrorCode));
+    }
+
+    [Fact]
+    public async Task Run_QuerydrAnswers404_FailedOnceAndLeftPending()
+    {
+        var (factory, time, client) = await StartAsync();
+        using var _ = factory;
+        using var __ = client;
+        var payment = await PaymentTestKit.CreateAsync(client, PaymentTestKit.VnpayBody(Amount));
+        await GatewayFactory.WireMock.AddMappingAsync(QuerydrOnce(null, new JsonObject { ["status"] = 404 }, null, null));
+        time.Advance(TimeSpan.FromMinutes(6));
+
+        var result = await RunAsync(factory);
+
+        Assert.Equal((1, 0, 1), (result.Queried, result.Settled, result.Failed));
+        Assert.Equal(1, await GatewayFactory.WireMock.CountRequestsAsync("POST", PaymentTestKit.QuerydrPath));
+        Assert.Equal("pending", (await PaymentTestKit.GetPaymentAsync(client, payment.Str("paymentId")!)).Str("status"));
+    }
+
+    /// <summary>A querydr mapping above the mocks' own, optionally a step of a WireMock scenario.</summary>
+    private static JsonObject QuerydrOnce(string? scenario, JsonObject response, string? state, string? next)
+    {
+        var mapping = new JsonObject
+        {
+            ["priority"] = 1,
+            ["request"] = new JsonObject { ["method"] = "POST", ["urlPath"] = PaymentTestKit.QuerydrPath },
+            ["response"] = response,
+        };
+        if (scenario is not null)
+        {
+            mapping["scenarioName"] = scenario;
+            mapping["requiredScenarioState"] = state;
+            if (next is not null)
+            {
+                mapping["newScenarioState"] = next;
+            }
+        }
+
+        return mapping;
     }
 
     [Fact]
