@@ -15,7 +15,8 @@ namespace Integration.Gateway.Problems;
 
 /// <summary>
 /// Every error answer is an RFC 9457 problem-details document with a stable <c>code</c> and the
-/// <c>traceId</c>: this is the one place that turns exceptions and bare status codes into them.
+/// <c>traceId</c>: this is the one place that turns exceptions and bare status codes into them, and builds the
+/// problems a connector's typed refusals are answered with (<see cref="PaymentProblems"/>).
 /// </summary>
 internal static partial class GatewayProblems
 {
