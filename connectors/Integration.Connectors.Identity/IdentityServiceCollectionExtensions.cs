@@ -18,7 +18,7 @@ public static class IdentityServiceCollectionExtensions
 
     /// <summary>
     /// Adds the Identity connector, configured from <paramref name="section"/> (<c>Connectors:Identity</c>):
-    /// <see cref="ICitizenVerifier"/> (C06 through the LGSP token), the VNeID sign-in broker with its
+    /// <see cref="ICitizenVerifier"/> (C06 through the LGSP token), <see cref="IVneIdSignIn"/> (the VNeID sign-in broker) with its
     /// store tables, and the connector's probe. Settings are checked at start.
     /// </summary>
     public static IServiceCollection AddIdentityConnector(this IServiceCollection services, IConfiguration section)
@@ -40,7 +40,7 @@ public static class IdentityServiceCollectionExtensions
         services.AddSingleton(SignInStore.BindingMigration);
         services.AddSingleton<VneIdDiscovery>();
         services.AddSingleton<SignInStore>();
-        services.AddTransient<VneIdBroker>();
+        services.AddTransient<IVneIdSignIn, VneIdBroker>();
 
         services.AddSingleton<IConnectorProbe, IdentityProbe>();
         return services;

@@ -5,10 +5,10 @@ using Integration.Connectors.Payment.Vnpay;
 
 namespace Integration.Connectors.Payment;
 
-/// <summary>The JSON the Payment connector writes and reads itself: stored answers, request fingerprints, VNPAY's querydr, bank notices.</summary>
+/// <summary>The JSON the Payment connector writes and reads itself: request fingerprints, VNPAY's querydr (through Refit), bank notices.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(CreatePaymentRequest))]
-[JsonSerializable(typeof(PaymentCreated))]
 [JsonSerializable(typeof(VnpayQueryRequest))]
+[JsonSerializable(typeof(Dictionary<string, JsonElement>))]
 [JsonSerializable(typeof(BankNoticeBody))]
 internal sealed partial class PaymentJsonContext : JsonSerializerContext;

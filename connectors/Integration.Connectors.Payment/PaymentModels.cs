@@ -45,14 +45,12 @@ public sealed record CreatePaymentRequest(
 /// <param name="IpAddress">The payer's IP address, sent to VNPAY as <c>vnp_IpAddr</c> (default: the gateway's <c>ServerIpAddress</c>).</param>
 public sealed record PayerDetails(string? Name, string? Phone, string? Email, string? IpAddress);
 
-/// <summary>The answer to a payment creation, exactly as stored with its idempotency key.</summary>
-/// <param name="StatusCode">201.</param>
-/// <param name="Body">The JSON body (<see cref="PaymentCreated"/>); a replay returns the same bytes.</param>
-/// <param name="PaymentId">The payment's id.</param>
-/// <param name="Replayed">True when this is the stored answer of an earlier request with the same key.</param>
-public sealed record PaymentCreation(int StatusCode, string Body, string PaymentId, bool Replayed);
+/// <summary>A payment creation's outcome.</summary>
+/// <param name="Payment">The payment as it was created (a replay describes it as created too: <c>pending</c>, whatever happened since).</param>
+/// <param name="Replayed">True when an earlier request with the same key created it.</param>
+public sealed record PaymentCreation(PaymentCreated Payment, bool Replayed);
 
-/// <summary>The 201 body of a payment creation.</summary>
+/// <summary>A payment as it was created: the 201 body of a payment creation.</summary>
 /// <param name="PaymentId">The gateway's id of the payment.</param>
 /// <param name="Reference">The reference the payer's provider sees: <c>vnp_TxnRef</c>, or the VietQR purpose the bank copies into the transfer content.</param>
 /// <param name="Status"><c>pending</c>.</param>

@@ -25,31 +25,28 @@ internal static class PaymentRequestValidator
 
     public const int MaxIdempotencyKeyLength = 255;
 
-    public static string ValidateKey(string? key)
+    /// <summary>Null when <paramref name="key"/> can be an <c>Idempotency-Key</c>.</summary>
+    public static PaymentError? CheckKey(string? key)
     {
         if (string.IsNullOrWhiteSpace(key))
         {
-            throw new GatewayProblemException(400, ProblemCodes.IdempotencyKeyMissing, "The Idempotency-Key header is required.",
-                "Send a unique Idempotency-Key (e.g. a UUID) with every payment creation, and the same one when you retry it.")
-            {
-                Errors = [new FieldError("Idempotency-Key", ProblemCodes.IdempotencyKeyMissing, "The Idempotency-Key header is required.")],
-            };
+            return new PaymentError.IdempotencyKeyMissing();
         }
 
         if (key.Length > MaxIdempotencyKeyLength || key.Any(c => c is < '!' or > '~'))
         {
-            throw GatewayProblemException.Validation("Idempotency-Key", PaymentProblemCodes.InvalidIdempotencyKey,
-                $"The Idempotency-Key must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters without spaces.");
+            return new PaymentError.Invalid([new FieldError("Idempotency-Key", PaymentProblemCodes.InvalidIdempotencyKey,
+                $"The Idempotency-Key must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters without spaces.")]);
         }
 
-        return key;
+        return null;
     }
 
-    public static ValidPaymentRequest Validate(CreatePaymentRequest? request, long maxAmount)
+    public static PaymentResult<ValidPaymentRequest> Validate(CreatePaymentRequest? request, long maxAmount)
     {
         if (request is null)
         {
-            throw GatewayProblemException.Validation("body", ProblemCodes.MissingField, "The request body is required.");
+            return new PaymentError.Invalid([new FieldError("body", ProblemCodes.MissingField, "The request body is required.")]);
         }
 
         var errors = new List<FieldError>();
@@ -157,7 +154,7 @@ internal static class PaymentRequestValidator
 
         if (errors.Count > 0)
         {
-            throw GatewayProblemException.Validation(errors);
+            return new PaymentError.Invalid(errors);
         }
 
         return new ValidPaymentRequest(dossier!, fee!, request.Amount!.Value, description!, method!, returnUrl, name, phone, email, ip);

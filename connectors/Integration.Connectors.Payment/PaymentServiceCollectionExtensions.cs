@@ -1,3 +1,4 @@
+using Integration.Connectors.Payment.BankNotices;
 using Integration.Connectors.Payment.Reconciliation;
 using Integration.Connectors.Payment.Store;
 using Integration.Connectors.Payment.Vnpay;
@@ -8,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Quartz;
+using Refit;
 
 namespace Integration.Connectors.Payment;
 
@@ -19,8 +21,10 @@ public static class PaymentServiceCollectionExtensions
 
     /// <summary>
     /// Adds the Payment connector, configured from <paramref name="section"/> (<c>Connectors:Payment</c>):
-    /// <see cref="IPaymentService"/>, its store schema, the VNPAY client with the connector's resilience
-    /// pipeline, the VNPAY probe and the reconciliation job.
+    /// <see cref="IPaymentService"/> (creation with idempotency keys, status, QR image), <see cref="IVnpayCallbacks"/>
+    /// (IPN, return URL), <see cref="IBankNoticeService"/> (bank credit notices, flagged money), their store schema,
+    /// the VNPAY querydr client (Refit) behind the connector's resilience pipeline, the VNPAY probe and the
+    /// reconciliation job.
     /// </summary>
     public static IServiceCollection AddPaymentConnector(this IServiceCollection services, IConfiguration section)
     {
@@ -30,12 +34,21 @@ public static class PaymentServiceCollectionExtensions
         services.AddSingleton(PaymentMigrations.Schema);
         services.AddSingleton(PaymentMigrations.UniqueIdempotencyKey);
         services.AddSingleton(PaymentMigrations.MoneyReportSource);
+        services.AddSingleton(PaymentMigrations.ReplayFromPayment);
 
-        services.AddUpstreamHttpClient<VnpayClient>(ConnectorName, VnpayClient.Upstream,
-            sp => VnpayClient.BaseAddress(sp.GetRequiredService<IOptions<PaymentOptions>>().Value.Vnpay.ApiUrl));
+        services.AddRefitGeneratedClient<IVnpayMerchantApi>(VnpayClient.RefitSettings)
+            .ConfigureHttpClient((sp, http) =>
+            {
+                http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<PaymentOptions>>().Value.Vnpay.ApiUrl);
+                http.Timeout = Timeout.InfiniteTimeSpan;
+            })
+            .AddUpstreamResilience(ConnectorName, VnpayClient.Upstream);
+        services.TryAddTransient<VnpayClient>();
         services.TryAddSingleton<PaymentStore>();
         services.TryAddSingleton<PaymentCreationHooks>();
         services.TryAddSingleton<IPaymentService, PaymentService>();
+        services.TryAddSingleton<IVnpayCallbacks, VnpayCallbacks>();
+        services.TryAddSingleton<IBankNoticeService, BankNoticeService>();
         services.TryAddTransient<PaymentReconciler>();
         services.AddSingleton<IConnectorProbe, VnpayProbe>();
 

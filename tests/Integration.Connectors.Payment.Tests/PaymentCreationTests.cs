@@ -92,7 +92,12 @@ public sealed class PaymentCreationTests
         using var response = await client.GetAsync($"/api/v1/payments/{body.Str("paymentId")}/qr.png");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("not_vietqr", (await PaymentTestKit.ProblemAsync(response)).Str("code"));
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await PaymentTestKit.ProblemAsync(response);
+        Assert.Equal("not_vietqr", problem.Str("code"));
+        Assert.Equal("This payment has no QR code.", problem.Str("title"));
+        Assert.Equal($"/api/v1/payments/{body.Str("paymentId")}/qr.png", problem.Str("instance"));
+        Assert.False(string.IsNullOrEmpty(problem.Str("traceId")));
     }
 
     [Fact]

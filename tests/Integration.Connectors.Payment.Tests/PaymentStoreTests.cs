@@ -109,14 +109,14 @@ public sealed class PaymentStoreTests
             Amount = 1, DossierCode = "d", FeeCode = "f", Description = "x", OrderInfo = "x", CreatedAt = 2500, ExpiresAt = 9000, UpdatedAt = 2500,
         };
 
-        var lateOriginal = await store.TryCompleteCreationAsync(row, "owner-1", 201, "{}", default);
-        var newOwner = await store.TryCompleteCreationAsync(row, "owner-2", 201, "{\"a\":1}", default);
+        var lateOriginal = await store.TryCompleteCreationAsync(row, "owner-1", default);
+        var newOwner = await store.TryCompleteCreationAsync(row, "owner-2", default);
 
         Assert.Equal(CreationOutcome.ClaimLost, lateOriginal);
         Assert.Equal(CreationOutcome.Completed, newOwner);
         Assert.Equal(1, await PaymentTestKit.CountPaymentsAsync(factory));
         var record = await store.GetIdempotencyAsync("c", "k", default);
-        Assert.Equal(("completed", "{\"a\":1}", "p1", (long?)201), (record!.State, record.ResponseBody, record.PaymentId, record.ResponseStatus));
+        Assert.Equal(("completed", "p1"), (record!.State, record.PaymentId));
     }
 
     [Theory]
@@ -184,7 +184,7 @@ public sealed class PaymentStoreTests
             Status = "pending", Amount = 1, DossierCode = "d", FeeCode = "f", Description = "x", OrderInfo = "x", CreatedAt = 5000, ExpiresAt = 9000, UpdatedAt = 5000,
         };
 
-        var outcome = await store.TryCompleteCreationAsync(row, "owner-2", 201, "{}", default);
+        var outcome = await store.TryCompleteCreationAsync(row, "owner-2", default);
 
         Assert.Equal(CreationOutcome.KeyHoldsAnOlderPayment, outcome);
         Assert.Equal(1, await PaymentTestKit.CountPaymentsAsync(factory));

@@ -264,7 +264,7 @@ internal static class PaymentTestKit
             ExpiresAt = (createdAt + lifetime).ToUnixTimeMilliseconds(),
             UpdatedAt = now,
         };
-        Assert.Equal(CreationOutcome.Completed, await store.TryCompleteCreationAsync(row, owner, 201, "{}", default));
+        Assert.Equal(CreationOutcome.Completed, await store.TryCompleteCreationAsync(row, owner, default));
         return row;
     }
 

@@ -1,5 +1,7 @@
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 using Integration.Connectors.Payment.Reconciliation;
+using Integration.Connectors.Payment.Store;
 using Integration.Core.Monitoring;
 using Integration.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -107,6 +109,97 @@ public abstract class ReconciliationTests(bool postgres) : BothStores(postgres)
         await RunAsync(factory);
 
         Assert.Equal("pending", (await PaymentTestKit.GetPaymentAsync(client, payment.Str("paymentId")!)).Str("status"));
+    }
+
+    /// <summary>
+    /// A gateway on the real clock, with a VNPAY payment due for a query: the pipeline waits its retry delays on the
+    /// gateway's clock, which a fake clock would hold still.
+    /// </summary>
+    private async Task<(GatewayFactory Factory, HttpClient Client, PaymentRow Payment)> StartWithDuePaymentAsync()
+    {
+        await GatewayFactory.WireMock.ResetAsync();
+        var factory = Gateway(settings: new Dictionary<string, string?> { ["Connectors:Payment:Reconciliation:Schedule"] = NeverDuringTests });
+        var payment = await PaymentTestKit.SeedPaymentAsync(
+            factory, PaymentReference.New(), "vnpay", Amount, TimeProvider.System.GetUtcNow().AddMinutes(-6), TimeSpan.FromMinutes(15));
+        return (factory, factory.CreateClient(GatewayFactory.DeskKey), payment);
+    }
+
+    [Fact]
+    public async Task Run_QuerydrAnswers503Once_SentAgainAsAQueryAndSettles()
+    {
+        var (factory, client, payment) = await StartWithDuePaymentAsync();
+        using var _ = factory;
+        using var __ = client;
+        await GatewayFactory.WireMock.AddMappingAsync(Querydr(new JsonObject { ["status"] = 503 }, scenario: ("overloaded", "Started", "answered")));
+        await GatewayFactory.WireMock.AddMappingAsync(Querydr(new JsonObject
+        {
+            ["status"] = 200,
+            ["headers"] = new JsonObject { ["Content-Type"] = "application/json" },
+            ["body"] = PaymentTestKit.QuerydrAnswer(payment.Reference, Amount, "00").ToJsonString(),
+        }, scenario: ("overloaded", "answered", null)));
+
+        var result = await RunAsync(factory);
+
+        // querydr is a POST, sent again only because it is marked safe to repeat: it changes nothing at VNPAY.
+        Assert.Equal((1, 1, 0), (result.Queried, result.Settled, result.Failed));
+        Assert.Equal(2, await GatewayFactory.WireMock.CountRequestsAsync("POST", PaymentTestKit.QuerydrPath));
+        Assert.Equal("paid", (await PaymentTestKit.GetPaymentAsync(client, payment.Id)).Str("status"));
+    }
+
+    [Fact]
+    public async Task Run_VnpayResetsEveryConnection_CountedAsFailedAndLeftPending()
+    {
+        var (factory, client, payment) = await StartWithDuePaymentAsync();
+        using var _ = factory;
+        using var __ = client;
+        await GatewayFactory.WireMock.AddMappingAsync(Querydr(new JsonObject { ["fault"] = "CONNECTION_RESET_BY_PEER" }));
+
+        var result = await RunAsync(factory);
+
+        Assert.Equal((1, 0, 1), (result.Queried, result.Settled, result.Failed));
+        Assert.Equal(4, await GatewayFactory.WireMock.CountRequestsAsync("POST", PaymentTestKit.QuerydrPath)); // the first and 3 retries
+        Assert.Equal("pending", (await PaymentTestKit.GetPaymentAsync(client, payment.Id)).Str("status"));
+        var telemetry = factory.Services.GetRequiredService<ConnectorTelemetry>();
+        await telemetry.FlushAsync();
+        var row = Assert.Single(await telemetry.ReadRecentAsync(100), r => r.Operation == "querydr");
+        Assert.Equal(("unavailable", "upstream_unavailable"), (row.Outcome, row.ErrorCode));
+    }
+
+    [Fact]
+    public async Task Run_QuerydrAnswers404_FailedOnceAndLeftPending()
+    {
+        var (factory, client, payment) = await StartWithDuePaymentAsync();
+        using var _ = factory;
+        using var __ = client;
+        await GatewayFactory.WireMock.AddMappingAsync(Querydr(new JsonObject { ["status"] = 404 }));
+
+        var result = await RunAsync(factory);
+
+        Assert.Equal((1, 0, 1), (result.Queried, result.Settled, result.Failed));
+        Assert.Equal(1, await GatewayFactory.WireMock.CountRequestsAsync("POST", PaymentTestKit.QuerydrPath));
+        Assert.Equal("pending", (await PaymentTestKit.GetPaymentAsync(client, payment.Id)).Str("status"));
+    }
+
+    /// <summary>A querydr mapping above the mocks' own, optionally a step of a WireMock scenario (name, required state, next state).</summary>
+    private static JsonObject Querydr(JsonObject response, (string Name, string State, string? Next)? scenario = null)
+    {
+        var mapping = new JsonObject
+        {
+            ["priority"] = 1,
+            ["request"] = new JsonObject { ["method"] = "POST", ["urlPath"] = PaymentTestKit.QuerydrPath },
+            ["response"] = response,
+        };
+        if (scenario is { } step)
+        {
+            mapping["scenarioName"] = step.Name;
+            mapping["requiredScenarioState"] = step.State;
+            if (step.Next is not null)
+            {
+                mapping["newScenarioState"] = step.Next;
+            }
+        }
+
+        return mapping;
     }
 
     [Fact]

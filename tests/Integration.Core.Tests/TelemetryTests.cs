@@ -65,6 +65,27 @@ public sealed class TelemetryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TrackAsync_OperationAnswersARefusalAsAResult_RowRejectedWithItsCode()
+    {
+        await using var host = await CoreHost.StartAsync();
+        var telemetry = host.Get<ConnectorTelemetry>();
+
+        var answer = await telemetry.TrackAsync("Test", "create", _ =>
+        {
+            ConnectorCall.Current!.Reject(ProblemCodes.IdempotencyKeyInFlight);
+            return Task.FromResult("in flight");
+        }, default);
+        await telemetry.TrackAsync("Test", "create", _ => Task.FromResult("created"), default);
+        await telemetry.FlushAsync();
+
+        Assert.Equal("in flight", answer);
+        var rows = await telemetry.ReadRecentAsync(10);
+        Assert.Equal(
+            new[] { ("rejected", (string?)ProblemCodes.IdempotencyKeyInFlight), ("success", null) },
+            rows.OrderBy(r => r.Outcome).Select(r => (r.Outcome, r.ErrorCode)));
+    }
+
+    [Fact]
     public async Task AuditLog_RecordLookup_KeepsOnlyMaskAndKeyedHash()
     {
         await using var host = await CoreHost.StartAsync();

@@ -22,7 +22,7 @@ internal sealed class VneIdBroker(
     AuditLog audit,
     IOptions<IdentityOptions> options,
     TimeProvider time,
-    ILogger<VneIdBroker> logger)
+    ILogger<VneIdBroker> logger) : IVneIdSignIn
 {
     public const string StateInvalidCode = "sign_in_state_invalid";
     public const string UnavailableError = "temporarily_unavailable";
@@ -37,11 +37,12 @@ internal sealed class VneIdBroker(
 
     private VneIdOptions Options => options.Value.VneId;
 
-    /// <summary>The callback's path as the browser sees it (from <c>VneId:RedirectUri</c>): the binding cookie is sent there only.</summary>
     public string CookiePath => new Uri(Options.RedirectUri).AbsolutePath;
 
+    public string? BindingCookieName(string? state) => SecretTokens.IsWellFormed(state) ? CookieName(state!) : null;
+
     /// <summary>The browser cookie that ties a sign-in to the browser that started it (OAuth 2.0 Security BCP, state binding).</summary>
-    public static string BindingCookieName(string state) => "vneid-" + state[..16];
+    private static string CookieName(string state) => "vneid-" + state[..16];
 
     /// <summary>
     /// Starts a sign-in: the provider's authorize URL (from discovery) with state, nonce and the PKCE
@@ -93,7 +94,7 @@ internal sealed class VneIdBroker(
         var authorize = new Uri(authorizeEndpoint.AbsoluteUri + (string.IsNullOrEmpty(authorizeEndpoint.Query) ? "?" : "&") + query);
 
         Log.SignInStarted(logger, target.Host);
-        return new SignInStart(authorize, BindingCookieName(state), binding, o.SignInLifetime);
+        return new SignInStart(authorize, CookieName(state), binding, o.SignInLifetime);
     }
 
     /// <summary>
@@ -224,4 +225,4 @@ internal sealed class VneIdBroker(
 /// <param name="CookieName">The binding cookie's name (one per sign-in, so parallel tabs do not collide); null when the sign-in could not start.</param>
 /// <param name="CookieValue">The binding secret; only its hash is stored.</param>
 /// <param name="Lifetime">How long the sign-in may take.</param>
-internal sealed record SignInStart(Uri AuthorizeUrl, string? CookieName, string? CookieValue, TimeSpan Lifetime);
+public sealed record SignInStart(Uri AuthorizeUrl, string? CookieName, string? CookieValue, TimeSpan Lifetime);

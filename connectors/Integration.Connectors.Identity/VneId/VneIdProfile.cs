@@ -11,7 +11,7 @@ namespace Integration.Connectors.Identity.VneId;
 /// The citizen VNeID vouched for, as a ticket hands it to the calling system. <see cref="IdNumber"/> is
 /// in clear because the system needs it to open a dossier: never log it, use <see cref="IdNumberMasked"/>.
 /// </summary>
-internal sealed record VneIdProfile(
+public sealed record VneIdProfile(
     string Subject,
     string IdNumber,
     string FullName,
@@ -28,7 +28,7 @@ internal sealed record VneIdProfile(
     public string? PhoneNumberMasked => PhoneNumber is null ? null : PersonalDataMask.Phone(PhoneNumber);
 
     /// <summary>Checks the claims; throws <see cref="VneIdSignInException"/> when they cannot identify a citizen.</summary>
-    public static VneIdProfile From(VneIdUserInfo info, TimeProvider time)
+    internal static VneIdProfile From(VneIdUserInfo info, TimeProvider time)
     {
         if (string.IsNullOrWhiteSpace(info.Subject))
         {

@@ -52,7 +52,7 @@ internal sealed class PaymentReconciler(
                 queried++;
                 answer = await vnpay.QueryAsync(payment.Reference, payment.ProviderCreateDate ?? "", ct);
             }
-            catch (GatewayProblemException ex)
+            catch (UpstreamException ex)
             {
                 failed++;
                 Log.ReconcileFailed(logger, payment.Id, ex.Detail ?? ex.Title);
@@ -94,7 +94,7 @@ internal sealed class PaymentReconciler(
                 return null;
             case VnpayQueryOutcome.Paid:
                 return new PaymentSettlement(PaymentStatuses.Paid, "querydr", detail,
-                    ProviderTransactionNo: answer.TransactionNo, BankCode: answer.BankCode, PaidAt: PaymentService.PayDate(answer.PayDate));
+                    ProviderTransactionNo: answer.TransactionNo, BankCode: answer.BankCode, PaidAt: PaymentTime.FromPayDate(answer.PayDate));
             case VnpayQueryOutcome.Failed:
                 return new PaymentSettlement(PaymentStatuses.Failed, "querydr", detail,
                     ProviderTransactionNo: answer.TransactionNo, BankCode: answer.BankCode, FailureCode: answer.TransactionStatus);

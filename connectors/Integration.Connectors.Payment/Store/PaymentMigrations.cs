@@ -105,4 +105,16 @@ internal static class PaymentMigrations
         """
         ALTER TABLE bank_notices ADD COLUMN source TEXT NOT NULL DEFAULT 'bank_notice';
         """);
+
+    /// <summary>
+    /// A replay answers with the payment the key made (<c>payment_id</c>), not with a stored HTTP body: the answer's
+    /// columns go. Every completed record already names its payment, so records from before still replay. An instance
+    /// of an older version still writes these columns, so all instances are upgraded together.
+    /// </summary>
+    public static readonly StoreMigration ReplayFromPayment = new(
+        "3004-payment-replay-from-payment",
+        """
+        ALTER TABLE idempotency_records DROP COLUMN response_body;
+        ALTER TABLE idempotency_records DROP COLUMN response_status;
+        """);
 }

@@ -86,7 +86,7 @@ internal sealed class PaymentEventRow
     public string? Detail { get; set; }
 }
 
-/// <summary>A row of <c>idempotency_records</c>.</summary>
+/// <summary>A row of <c>idempotency_records</c>: a key's claim while in flight, then the payment it made.</summary>
 internal sealed class IdempotencyRow
 {
     public const string InFlight = "in_flight";
@@ -104,10 +104,7 @@ internal sealed class IdempotencyRow
 
     public long LeaseUntil { get; set; }
 
-    public long? ResponseStatus { get; set; }
-
-    public string? ResponseBody { get; set; }
-
+    /// <summary>The payment the key made, once <see cref="Completed"/>: a replay answers with it.</summary>
     public string? PaymentId { get; set; }
 
     public long CreatedAt { get; set; }

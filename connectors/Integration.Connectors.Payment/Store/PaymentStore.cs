@@ -63,8 +63,7 @@ internal sealed class PaymentStore(GatewayStore store, IIndicatorFeed indicators
         return await connection.QuerySingleOrDefaultAsync<IdempotencyRow>(new CommandDefinition(
             """
             SELECT client AS Client, idem_key AS Key, request_hash AS RequestHash, state AS State, owner AS Owner,
-                   lease_until AS LeaseUntil, response_status AS ResponseStatus, response_body AS ResponseBody,
-                   payment_id AS PaymentId, created_at AS CreatedAt
+                   lease_until AS LeaseUntil, payment_id AS PaymentId, created_at AS CreatedAt
             FROM idempotency_records WHERE client = @client AND idem_key = @key
             """,
             new { client, key },
@@ -72,28 +71,25 @@ internal sealed class PaymentStore(GatewayStore store, IIndicatorFeed indicators
     }
 
     /// <summary>
-    /// Writes the payment, its first event and the completed idempotency record (with the answer) in one
+    /// Writes the payment, its first event and the completed idempotency record (naming the payment) in one
     /// transaction, only while <paramref name="owner"/> still holds the key and no payment holds the same
     /// (client, key) (the unique index; the record of an older one may have been deleted after its retention). A
     /// crash before the commit leaves no payment; after it, the key finds the payment again.
     /// </summary>
-    public async Task<CreationOutcome> TryCompleteCreationAsync(PaymentRow payment, string owner, int responseStatus, string responseBody, CancellationToken ct)
+    public async Task<CreationOutcome> TryCompleteCreationAsync(PaymentRow payment, string owner, CancellationToken ct)
     {
         await using var connection = await store.OpenAsync(ct);
         await using var tx = await store.BeginWriteAsync(connection, ct);
         var completed = await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE idempotency_records
-            SET state = @completed, response_status = @responseStatus, response_body = @responseBody, payment_id = @paymentId,
-                completed_at = @now, lease_until = @now
+            SET state = @completed, payment_id = @paymentId, completed_at = @now, lease_until = @now
             WHERE client = @client AND idem_key = @key AND owner = @owner AND state = @inFlight
             """,
             new
             {
                 completed = IdempotencyRow.Completed,
                 inFlight = IdempotencyRow.InFlight,
-                responseStatus = (long)responseStatus,
-                responseBody,
                 paymentId = payment.Id,
                 now = payment.CreatedAt,
                 client = payment.Client,

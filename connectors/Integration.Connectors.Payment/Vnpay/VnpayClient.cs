@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Integration.Core.Hosting;
 using Integration.Core.Http;
@@ -8,17 +7,19 @@ using Integration.Core.Problems;
 using Integration.Core.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Refit;
 
 namespace Integration.Connectors.Payment.Vnpay;
 
 /// <summary>
-/// VNPAY's merchant web API: <c>querydr</c>, POST JSON to <c>Connectors:Payment:Vnpay:ApiUrl</c>. The request
+/// VNPAY's merchant web API: <c>querydr</c>, POST JSON to <c>Connectors:Payment:Vnpay:ApiUrl</c> through the Refit
+/// client <see cref="IVnpayMerchantApi"/>. The request
 /// is signed over <c>RequestId|Version|Command|TmnCode|TxnRef|TransactionDate|CreateDate|IpAddr|OrderInfo</c>;
 /// the answer's <c>vnp_SecureHash</c> (VNPAY 2.1.0; docs/upstreams.md, "VNPAY") is verified before anything in it is believed:
 /// an answer that does not verify is an error, never a status.
 /// </summary>
 internal sealed class VnpayClient(
-    HttpClient http,
+    IVnpayMerchantApi api,
     IOptions<PaymentOptions> options,
     ConnectorTelemetry telemetry,
     TimeProvider time,
@@ -37,8 +38,34 @@ internal sealed class VnpayClient(
     private readonly VnpayOptions _options = options.Value.Vnpay;
     private readonly VnpaySigner _signer = new(options.Value.Vnpay.HashSecret);
 
-    /// <summary>The base address the typed client gets: <c>ApiUrl</c> without its last segment, which <see cref="QueryAsync"/> sends as a relative path.</summary>
-    public static string BaseAddress(string apiUrl) => apiUrl[..(apiUrl.LastIndexOf('/') + 1)];
+    /// <summary>
+    /// How Refit talks to VNPAY: JSON through the connector's source-generated context; every request marked safe to
+    /// send again (a query changes nothing at VNPAY, so it is retried after a lost answer); what the resilience
+    /// pipeline gives up with (timeouts, open circuits) passed through as it is; a final transient status as 503, any
+    /// other failure status or an answer that is not a JSON object as 502.
+    /// </summary>
+    public static RefitSettings RefitSettings { get; } = new()
+    {
+        ContentSerializer = new SystemTextJsonContentSerializer(PaymentJsonContext.Default.Options),
+        HttpRequestMessageOptions = new() { [UpstreamRequestOptions.SafeToRetryOption] = true },
+        TransportExceptionFactory = static (_, exception, _) => exception,
+        ExceptionFactory = static response => ValueTask.FromResult(ProblemFor(response)),
+        DeserializationExceptionFactory = static (_, exception) => ValueTask.FromResult<Exception?>(NotAnObject(exception)),
+    };
+
+    private static UpstreamErrorException NotAnObject(Exception? inner = null) =>
+        new(Upstream, "querydr answered something that is not a JSON object.", inner: inner);
+
+    private static Exception? ProblemFor(HttpResponseMessage response)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
+        UpstreamResponse.ThrowIfTransient(response, Upstream);
+        return new UpstreamErrorException(Upstream, $"querydr answered HTTP {(int)response.StatusCode}.");
+    }
 
     /// <summary>Asks VNPAY about the transaction <paramref name="txnRef"/>, created at <paramref name="transactionDate"/> (<c>yyyyMMddHHmmss</c>, GMT+7).</summary>
     public Task<VnpayQueryResult> QueryAsync(string txnRef, string transactionDate, CancellationToken cancellationToken) =>
@@ -52,38 +79,16 @@ internal sealed class VnpayClient(
         var hash = _signer.Sign(string.Join('|', requestId, Version, "querydr", _options.TmnCode, txnRef, transactionDate, createDate, _options.ServerIpAddress, orderInfo));
         var body = new VnpayQueryRequest(requestId, Version, "querydr", _options.TmnCode, txnRef, orderInfo, transactionDate, createDate, _options.ServerIpAddress, hash);
 
-        var path = _options.ApiUrl[(_options.ApiUrl.LastIndexOf('/') + 1)..];
-        using var request = new HttpRequestMessage(HttpMethod.Post, path)
-        {
-            Content = JsonContent.Create(body, PaymentJsonContext.Default.VnpayQueryRequest),
-        };
-        // A query changes nothing at VNPAY, so sending it again after a lost answer is safe.
-        request.MarkSafeToRetry();
-        using var response = await http.SendAsync(request, ct);
-        UpstreamResponse.ThrowIfTransient(response, Upstream);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new UpstreamErrorException(Upstream, $"querydr answered HTTP {(int)response.StatusCode}.");
-        }
+        var answer = await api.QueryAsync(body, ct) ?? throw NotAnObject();
 
-        Dictionary<string, string?> answer;
-        try
-        {
-            answer = ReadFlatObject(await response.Content.ReadAsStringAsync(ct));
-        }
-        catch (JsonException)
-        {
-            throw new UpstreamErrorException(Upstream, "querydr answered something that is not a JSON object.");
-        }
-
-        var signed = string.Join('|', AnswerFields.Select(f => answer.GetValueOrDefault(f) ?? ""));
-        if (!_signer.VerifyData(signed, answer.GetValueOrDefault(VnpaySigner.SecureHash)))
+        var signed = string.Join('|', AnswerFields.Select(f => Text(answer, f) ?? ""));
+        if (!_signer.VerifyData(signed, Text(answer, VnpaySigner.SecureHash)))
         {
             Log.QueryHashInvalid(logger, txnRef);
             throw new UpstreamErrorException(Upstream, "The querydr answer's vnp_SecureHash does not verify; the answer is ignored.");
         }
 
-        var code = answer.GetValueOrDefault("vnp_ResponseCode") ?? "";
+        var code = Text(answer, "vnp_ResponseCode") ?? "";
         switch (code)
         {
             case "00":
@@ -91,19 +96,19 @@ internal sealed class VnpayClient(
             case "91":
                 return new VnpayQueryResult(VnpayQueryOutcome.NotFound, code, null, txnRef, null, null, null, null);
             case "94" or "99":
-                throw new UpstreamErrorException(Upstream, $"querydr answered vnp_ResponseCode {code} ({answer.GetValueOrDefault("vnp_Message")}).", transient: true);
+                throw new UpstreamErrorException(Upstream, $"querydr answered vnp_ResponseCode {code} ({Text(answer, "vnp_Message")}).", transient: true);
             default:
-                throw new UpstreamErrorException(Upstream, $"querydr refused the query: vnp_ResponseCode {code} ({answer.GetValueOrDefault("vnp_Message")}).");
+                throw new UpstreamErrorException(Upstream, $"querydr refused the query: vnp_ResponseCode {code} ({Text(answer, "vnp_Message")}).");
         }
 
-        var answeredRef = answer.GetValueOrDefault("vnp_TxnRef");
+        var answeredRef = Text(answer, "vnp_TxnRef");
         if (answeredRef != txnRef)
         {
             throw new UpstreamErrorException(Upstream, "The querydr answer is about another transaction than the one asked for.");
         }
 
-        long? amount = long.TryParse(answer.GetValueOrDefault("vnp_Amount"), NumberStyles.None, CultureInfo.InvariantCulture, out var a) ? a : null;
-        var status = answer.GetValueOrDefault("vnp_TransactionStatus");
+        long? amount = long.TryParse(Text(answer, "vnp_Amount"), NumberStyles.None, CultureInfo.InvariantCulture, out var a) ? a : null;
+        var status = Text(answer, "vnp_TransactionStatus");
         var outcome = status switch
         {
             "00" => VnpayQueryOutcome.Paid,
@@ -112,30 +117,15 @@ internal sealed class VnpayClient(
         };
         return new VnpayQueryResult(
             outcome, code, status, answeredRef, amount,
-            answer.GetValueOrDefault("vnp_BankCode"), answer.GetValueOrDefault("vnp_PayDate"), answer.GetValueOrDefault("vnp_TransactionNo"));
+            Text(answer, "vnp_BankCode"), Text(answer, "vnp_PayDate"), Text(answer, "vnp_TransactionNo"));
     }
 
     /// <summary>VNPAY writes every value as a string; a number is taken by its text so the hash input stays as sent.</summary>
-    private static Dictionary<string, string?> ReadFlatObject(string json)
-    {
-        using var doc = JsonDocument.Parse(json);
-        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+    private static string? Text(Dictionary<string, JsonElement> answer, string field) =>
+        answer.TryGetValue(field, out var value) ? value.ValueKind switch
         {
-            throw new JsonException("Not an object.");
-        }
-
-        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var p in doc.RootElement.EnumerateObject())
-        {
-            values[p.Name] = p.Value.ValueKind switch
-            {
-                JsonValueKind.String => p.Value.GetString(),
-                JsonValueKind.Number => p.Value.GetRawText(),
-                JsonValueKind.Null => null,
-                _ => p.Value.GetRawText(),
-            };
-        }
-
-        return values;
-    }
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Null => null,
+            _ => value.GetRawText(),
+        } : null;
 }

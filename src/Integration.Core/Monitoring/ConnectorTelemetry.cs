@@ -37,6 +37,12 @@ public sealed class ConnectorCall
 
     public CacheOutcome Cache { get; set; }
 
+    /// <summary>The stable code of the refusal the operation answered with, when it answers one as a result rather than an exception.</summary>
+    public string? Rejection { get; private set; }
+
+    /// <summary>Records the operation as rejected with <paramref name="code"/>, as a <see cref="GatewayProblemException"/> would.</summary>
+    public void Reject(string code) => Rejection = code;
+
     internal void AddAttempt(string upstream, int? status)
     {
         Interlocked.Increment(ref _attempts);
@@ -188,7 +194,13 @@ public sealed class ConnectorTelemetry(
         {
             try
             {
-                return await work(cancellationToken);
+                var result = await work(cancellationToken);
+                if (call.Rejection is { } rejection)
+                {
+                    (outcome, errorCode) = ("rejected", rejection);
+                }
+
+                return result;
             }
             catch (GatewayProblemException ex)
             {

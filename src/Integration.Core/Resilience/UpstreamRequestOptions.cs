@@ -3,7 +3,13 @@ namespace Integration.Core.Resilience;
 /// <summary>Per-request marks the resilience pipeline reads (through the request options).</summary>
 public static class UpstreamRequestOptions
 {
-    internal static readonly HttpRequestOptionsKey<bool> SafeToRetryKey = new("Integration.SafeToRetry");
+    /// <summary>
+    /// The request option <see cref="MarkSafeToRetry"/> sets (to <see langword="true"/>), for clients that build their
+    /// requests themselves: a Refit client of read-only calls lists it in <c>RefitSettings.HttpRequestMessageOptions</c>.
+    /// </summary>
+    public const string SafeToRetryOption = "Integration.SafeToRetry";
+
+    internal static readonly HttpRequestOptionsKey<bool> SafeToRetryKey = new(SafeToRetryOption);
 
     /// <summary>
     /// Marks an unsafe-method request (POST, PUT, PATCH, DELETE) as safe to send again: it carries an

@@ -66,9 +66,9 @@ internal static class IdentityEndpoints
     private static bool SecureCookie(HttpContext http) =>
         http.Request.IsHttps || !http.RequestServices.GetRequiredService<IHostEnvironment>().IsDevelopment();
 
-    private static async Task<RedirectHttpResult> LoginAsync(string? returnUrl, VneIdBroker broker, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<RedirectHttpResult> LoginAsync(string? returnUrl, IVneIdSignIn signIn, HttpContext http, CancellationToken cancellationToken)
     {
-        var start = await broker.BeginAsync(returnUrl, cancellationToken);
+        var start = await signIn.BeginAsync(returnUrl, cancellationToken);
         NoStore(http);
         if (start.CookieName is null || start.CookieValue is null)
         {
@@ -81,7 +81,7 @@ internal static class IdentityEndpoints
             Secure = SecureCookie(http),
             // Lax: sent on the provider's top-level redirect back to the callback, not on cross-site subrequests.
             SameSite = SameSiteMode.Lax,
-            Path = broker.CookiePath,
+            Path = signIn.CookiePath,
             MaxAge = start.Lifetime,
             IsEssential = true,
         });
@@ -92,19 +92,18 @@ internal static class IdentityEndpoints
         string? state,
         string? code,
         string? error,
-        VneIdBroker broker,
+        IVneIdSignIn signIn,
         HttpContext http,
         CancellationToken cancellationToken)
     {
         string? binding = null;
-        if (SecretTokens.IsWellFormed(state))
+        if (signIn.BindingCookieName(state) is { } cookie)
         {
-            var cookie = VneIdBroker.BindingCookieName(state!);
             binding = http.Request.Cookies[cookie];
-            http.Response.Cookies.Delete(cookie, new CookieOptions { Path = broker.CookiePath, HttpOnly = true, Secure = SecureCookie(http), SameSite = SameSiteMode.Lax });
+            http.Response.Cookies.Delete(cookie, new CookieOptions { Path = signIn.CookiePath, HttpOnly = true, Secure = SecureCookie(http), SameSite = SameSiteMode.Lax });
         }
 
-        var target = await broker.CompleteAsync(state, code, error, binding, cancellationToken);
+        var target = await signIn.CompleteAsync(state, code, error, binding, cancellationToken);
         NoStore(http);
         // The ticket is in the URL: keep it out of the Referer the return page's resources would get.
         http.Response.Headers["Referrer-Policy"] = "no-referrer";
@@ -114,7 +113,7 @@ internal static class IdentityEndpoints
     private static async Task<Results<Ok<VneIdProfileResponse>, ProblemHttpResult>> RedeemAsync(
         RedeemTicketRequest? body,
         [FromHeader(Name = LookupPurpose.Header)] string? purposeHeader,
-        VneIdBroker broker,
+        IVneIdSignIn signIn,
         HttpContext http,
         CancellationToken cancellationToken)
     {
@@ -131,7 +130,7 @@ internal static class IdentityEndpoints
             throw GatewayProblemException.Validation(errors);
         }
 
-        var profile = await broker.RedeemAsync(body!.Ticket, purpose!.Value, cancellationToken);
+        var profile = await signIn.RedeemAsync(body!.Ticket, purpose!.Value, cancellationToken);
         if (profile is null)
         {
             return TypedResults.Problem(

@@ -1,7 +1,7 @@
 using System.Security.Claims;
-using System.Text;
 using Integration.Connectors.Payment;
 using Integration.Core.Problems;
+using Integration.Gateway.Problems;
 using Integration.Gateway.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -21,7 +21,6 @@ internal static class PaymentEndpoints
         var group = app.MapApiGroup("/api/v1/payments", "Payment", Scopes.Payment);
         group.MapPost("/", CreateAsync)
             .WithSummary("Creates a fee payment once per Idempotency-Key: a VNPAY pay URL or a VietQR transfer.")
-            .Produces<PaymentCreated>(StatusCodes.Status201Created)
             .ProducesBodyProblems()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
@@ -57,53 +56,61 @@ internal static class PaymentEndpoints
         return app;
     }
 
-    private static async Task<ContentHttpResult> CreateAsync(
+    private static async Task<Results<Created<PaymentCreated>, ProblemHttpResult>> CreateAsync(
         HttpContext http,
         [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
         [FromBody] CreatePaymentRequest? request,
         IPaymentService payments,
         CancellationToken cancellationToken)
     {
-        var created = await payments.CreateAsync(Client(http.User), idempotencyKey, request, cancellationToken);
-        http.Response.Headers.Location = "/api/v1/payments/" + created.PaymentId;
-        if (created.Replayed)
+        var result = await payments.CreateAsync(Client(http.User), idempotencyKey, request, cancellationToken);
+        if (!result.Succeeded)
+        {
+            return result.Error.ToProblem(http.Response);
+        }
+
+        if (result.Value.Replayed)
         {
             http.Response.Headers["Idempotent-Replayed"] = "true";
         }
 
-        return TypedResults.Content(created.Body, "application/json", Encoding.UTF8, created.StatusCode);
+        return TypedResults.Created("/api/v1/payments/" + result.Value.Payment.PaymentId, result.Value.Payment);
     }
 
-    private static async Task<Ok<PaymentView>> GetAsync(string id, ClaimsPrincipal user, IPaymentService payments, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await payments.GetAsync(Client(user), id, cancellationToken) ?? throw PaymentNotFound());
+    private static async Task<Results<Ok<PaymentView>, ProblemHttpResult>> GetAsync(string id, HttpContext http, IPaymentService payments, CancellationToken cancellationToken) =>
+        OkOrProblem(await payments.GetAsync(Client(http.User), id, cancellationToken), http.Response);
 
-    private static async Task<FileContentHttpResult> GetQrAsync(string id, ClaimsPrincipal user, IPaymentService payments, CancellationToken cancellationToken) =>
-        TypedResults.File(await payments.GetQrPngAsync(Client(user), id, cancellationToken) ?? throw PaymentNotFound(), "image/png");
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetQrAsync(string id, HttpContext http, IPaymentService payments, CancellationToken cancellationToken)
+    {
+        var png = await payments.GetQrPngAsync(Client(http.User), id, cancellationToken);
+        return png.Succeeded ? TypedResults.File(png.Value, "image/png") : png.Error.ToProblem(http.Response);
+    }
 
-    private static async Task<Ok<VnpayReturnView>> VerifyReturnAsync(HttpRequest request, ClaimsPrincipal user, IPaymentService payments, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await payments.VerifyVnpayReturnAsync(Client(user), Query(request), cancellationToken));
+    private static async Task<Results<Ok<VnpayReturnView>, ProblemHttpResult>> VerifyReturnAsync(HttpContext http, IVnpayCallbacks vnpay, CancellationToken cancellationToken) =>
+        OkOrProblem(await vnpay.VerifyReturnAsync(Client(http.User), Query(http.Request), cancellationToken), http.Response);
 
-    private static async Task<Ok<VnpayIpnAnswer>> VnpayIpnAsync(HttpRequest request, IPaymentService payments, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await payments.HandleVnpayIpnAsync(Query(request), cancellationToken));
+    /// <summary>VNPAY expects <c>{"RspCode", "Message"}</c> with 200 whatever happened, so the IPN never answers a problem.</summary>
+    private static async Task<Ok<VnpayIpnAnswer>> VnpayIpnAsync(HttpRequest request, IVnpayCallbacks vnpay, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await vnpay.HandleIpnAsync(Query(request), cancellationToken));
 
     /// <summary>The signature covers the body's exact bytes, so it is read raw, never bound to a DTO first.</summary>
-    private static async Task<Ok<BankNoticeReceipt>> BankTransferAsync(HttpRequest request, IPaymentService payments, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<BankNoticeReceipt>, ProblemHttpResult>> BankTransferAsync(HttpRequest request, IBankNoticeService notices, CancellationToken cancellationToken)
     {
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, cancellationToken);
-        var receipt = await payments.HandleBankNoticeAsync(
+        var receipt = await notices.HandleAsync(
             request.Headers["X-Timestamp"].ToString(), request.Headers["X-Signature"].ToString(), body.ToArray(), cancellationToken);
-        return TypedResults.Ok(receipt);
+        return OkOrProblem(receipt, request.HttpContext.Response);
     }
 
-    private static async Task<Ok<IReadOnlyList<BankNoticeView>>> FlaggedNoticesAsync(IPaymentService payments, CancellationToken cancellationToken, int? limit = null)
+    private static async Task<Ok<IReadOnlyList<BankNoticeView>>> FlaggedNoticesAsync(IBankNoticeService notices, CancellationToken cancellationToken, int? limit = null)
     {
         if (limit is < 1 or > 1000)
         {
             throw GatewayProblemException.Validation("limit", ProblemCodes.InvalidField, "limit must be between 1 and 1000.");
         }
 
-        return TypedResults.Ok(await payments.ListFlaggedBankNoticesAsync(limit ?? 100, cancellationToken));
+        return TypedResults.Ok(await notices.ListFlaggedAsync(limit ?? 100, cancellationToken));
     }
 
     private static Dictionary<string, string?> Query(HttpRequest request) =>
@@ -111,6 +118,7 @@ internal static class PaymentEndpoints
 
     private static string Client(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.Name) ?? "anonymous";
 
-    private static GatewayProblemException PaymentNotFound() =>
-        new(404, ProblemCodes.NotFound, "No such payment.", "No payment of this client has this id.");
+    private static Results<Ok<T>, ProblemHttpResult> OkOrProblem<T>(PaymentResult<T> result, HttpResponse response)
+        where T : notnull =>
+        result.Succeeded ? TypedResults.Ok(result.Value) : result.Error.ToProblem(response);
 }

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Integration.Core.Problems;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -14,7 +15,8 @@ namespace Integration.Gateway.Problems;
 
 /// <summary>
 /// Every error answer is an RFC 9457 problem-details document with a stable <c>code</c> and the
-/// <c>traceId</c>: this is the one place that turns exceptions and bare status codes into them.
+/// <c>traceId</c>: this is the one place that turns exceptions and bare status codes into them, and builds the
+/// problems a connector's typed refusals are answered with (<see cref="PaymentProblems"/>).
 /// </summary>
 internal static partial class GatewayProblems
 {
@@ -68,6 +70,26 @@ internal static partial class GatewayProblems
         429 => "Too many requests for this client; wait for the time in Retry-After.",
         _ => "The request could not be processed.",
     };
+
+    /// <summary>A problem answer with its stable <paramref name="code"/> and, for invalid input, the field-level list.</summary>
+    public static ProblemHttpResult Problem(int status, string code, string title, string? detail, IReadOnlyList<FieldError>? errors = null)
+    {
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } };
+        if (errors is { Count: > 0 })
+        {
+            problem.Extensions["errors"] = errors;
+        }
+
+        return TypedResults.Problem(problem);
+    }
+
+    /// <summary>A 400 for invalid fields, as <see cref="GatewayProblemException.Validation(IReadOnlyList{FieldError})"/> answers it.</summary>
+    public static ProblemHttpResult Validation(string code, IReadOnlyList<FieldError> errors) =>
+        Problem(StatusCodes.Status400BadRequest, code, "The request is not valid.", string.Join(" ", errors.Select(e => e.Message)), errors);
+
+    /// <summary>Sets <c>Retry-After</c> in whole seconds, at least one.</summary>
+    public static void SetRetryAfter(HttpResponse response, TimeSpan retryAfter) =>
+        response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Writes <paramref name="exception"/> as problem details; false when it is not one of ours.</summary>
     internal static ProblemDetails? ToProblem(Exception exception) => exception switch
@@ -186,7 +208,7 @@ internal sealed class GatewayExceptionHandler(IProblemDetailsService problems, I
         httpContext.Response.StatusCode = problem.Status ?? 500;
         if (exception is GatewayProblemException { RetryAfter: { } retryAfter })
         {
-            httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            GatewayProblems.SetRetryAfter(httpContext.Response, retryAfter);
         }
 
         return await problems.TryWriteAsync(new ProblemDetailsContext

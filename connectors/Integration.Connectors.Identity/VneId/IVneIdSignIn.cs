@@ -1,0 +1,42 @@
+namespace Integration.Connectors.Identity.VneId;
+
+/// <summary>
+/// Citizen sign-in through VNeID (OpenID Connect with PKCE) for systems that need a verified identity: the
+/// host's login and callback routes drive the browser through <see cref="BeginAsync"/> and
+/// <see cref="CompleteAsync"/>, and the calling system exchanges the one-time ticket for the profile with
+/// <see cref="RedeemAsync"/>. Everything between the steps is in the gateway's durable store.
+/// </summary>
+public interface IVneIdSignIn
+{
+    /// <summary>The callback's path as the browser sees it (from <c>VneId:RedirectUri</c>): set the binding cookie for this path only.</summary>
+    string CookiePath { get; }
+
+    /// <summary>
+    /// The binding cookie a callback with <paramref name="state"/> must carry; null when the state is not one this
+    /// broker could have issued (then there is no cookie to read or delete).
+    /// </summary>
+    string? BindingCookieName(string? state);
+
+    /// <summary>
+    /// Starts a sign-in: the provider's authorize URL with state, nonce and the PKCE challenge, and the binding
+    /// cookie to set. A return URL outside <c>VneId:AllowedReturnUrls</c> is refused with a 400 problem; when the
+    /// provider's discovery cannot be read the browser goes back to the return URL with
+    /// <c>error=temporarily_unavailable</c> and no cookie.
+    /// </summary>
+    Task<SignInStart> BeginAsync(string? returnUrl, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Where to send the browser after the provider's callback: the return URL with <c>ticket</c>, or with
+    /// <c>error</c> when the provider or the exchange failed. A state that is unknown, used, expired or not bound
+    /// to this browser (<paramref name="binding"/> is the binding cookie's value) is a 400 problem
+    /// <c>sign_in_state_invalid</c>: without it there is no trusted return URL.
+    /// </summary>
+    Task<Uri> CompleteAsync(string? state, string? code, string? error, string? binding, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The profile a ticket stands for, once, to the client it is bound to; null when the ticket is unknown,
+    /// used, expired, or bound to another client (for which it stays redeemable). The redemption is audited
+    /// with <paramref name="purpose"/>, which the caller must have checked.
+    /// </summary>
+    Task<VneIdProfile?> RedeemAsync(string? ticket, string purpose, CancellationToken cancellationToken);
+}
