@@ -22,7 +22,7 @@ internal sealed partial class BoundedSchedulerShutdown(ISchedulerFactory schedul
         {
             // A scheduler whose start is still pending (Quartz starts it once the application has started)
             // is left to Quartz's own service, which cancels the start: shut down here, it could not start later.
-            if (!scheduler.IsStarted || scheduler.IsShutdown)
+            if (scheduler.Status is not (SchedulerStatus.Running or SchedulerStatus.Standby))
             {
                 continue;
             }
