@@ -39,8 +39,8 @@ internal sealed class VneIdDiscovery
         _options = options;
         _time = time;
         var baseUrl = options.Value.VneId.BaseUrl.TrimEnd('/');
-        // Through the connector's typed client: the resilience pipeline, its breaker and its metrics apply.
-        _retriever = new HttpDocumentRetriever(http.CreateClient(nameof(VneIdClient)))
+        // Through the HTTP client of the connector's VNeID calls: the resilience pipeline, its breaker and its metrics apply.
+        _retriever = new HttpDocumentRetriever(http.CreateClient(VneIdClient.HttpClientName))
         {
             RequireHttps = baseUrl.StartsWith("https:", StringComparison.OrdinalIgnoreCase),
         };
