@@ -43,20 +43,24 @@ internal sealed class PortalSession(IServiceProvider services, IOptions<National
     {
         var body = request.Content is null
             ? []
-            : await request.Content.ReadFromJsonAsync(PortalJsonContext.Default.JsonObject, cancellationToken) ?? [];
+            : JsonSerializer.Deserialize(await request.Content.ReadAsByteArrayAsync(cancellationToken), PortalJsonContext.Default.JsonObject) ?? [];
         body["session"] = credential;
         request.Content = JsonContent.Create(body, PortalJsonContext.Default.JsonObject);
     }
 
-    /// <summary>The adapter says an expired session with <c>error_code</c> <c>-1</c> in an otherwise ordinary answer.</summary>
+    /// <summary>
+    /// The adapter says an expired session with <c>error_code</c> <c>-1</c> in an otherwise ordinary answer. The
+    /// answer is buffered (the resilience pipeline read it within the attempt): its bytes are read here and
+    /// again by the client, where a read stream could be consumed only once.
+    /// </summary>
     public async ValueTask<bool> IsRejectedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {
-            var answer = await response.Content.ReadFromJsonAsync(PortalJsonContext.Default.PortalAnswer, cancellationToken);
+            var answer = JsonSerializer.Deserialize(await response.Content.ReadAsByteArrayAsync(cancellationToken), PortalJsonContext.Default.PortalAnswer);
             return answer?.ErrorCode == PortalAnswer.SessionExpired;
         }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException)
+        catch (JsonException)
         {
             return false;
         }
