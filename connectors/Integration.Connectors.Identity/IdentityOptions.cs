@@ -1,10 +1,16 @@
+using Integration.Core.Http;
+
 namespace Integration.Connectors.Identity;
 
 /// <summary>The Identity connector's settings (<c>Connectors:Identity</c>), checked at start.</summary>
 public sealed class IdentityOptions
 {
-    /// <summary>The integration platform that issues the bearer token C06 requires (<c>Connectors:Identity:Lgsp</c>).</summary>
-    public LgspOptions Lgsp { get; set; } = new();
+    /// <summary>
+    /// The integration platform that issues the bearer token C06 requires (<c>Connectors:Identity:Lgsp</c>:
+    /// <c>BaseUrl</c>, the token being requested at <c>{BaseUrl}/token</c>, <c>ClientId</c>, <c>ClientSecret</c>,
+    /// <c>RefreshBeforeExpiry</c>); all but the last required.
+    /// </summary>
+    public ClientCredentialsOptions Lgsp { get; set; } = new();
 
     /// <summary>The population-database citizen check (<c>Connectors:Identity:C06</c>).</summary>
     public C06Options C06 { get; set; } = new();
@@ -15,26 +21,6 @@ public sealed class IdentityOptions
     /// <summary>How long one probe request to an upstream may take (<c>Connectors:Identity:ProbeTimeout</c>).</summary>
     /// <value>5 seconds.</value>
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(5);
-}
-
-/// <summary>LGSP client-credentials token (docs/upstreams.md, "Integration platform token (LGSP)").</summary>
-public sealed class LgspOptions
-{
-    /// <summary>Base URL; the token is requested from <c>{BaseUrl}/token</c>. Required.</summary>
-    public string BaseUrl { get; set; } = "";
-
-    /// <summary>Required.</summary>
-    public string ClientId { get; set; } = "";
-
-    /// <summary>Required; never logged.</summary>
-    public string ClientSecret { get; set; } = "";
-
-    /// <summary>
-    /// A token is replaced this long before it expires, so that no call leaves with a token about to
-    /// lapse in flight. For tokens that live less than twice this, half their lifetime is used instead.
-    /// </summary>
-    /// <value>60 seconds.</value>
-    public TimeSpan RefreshBeforeExpiry { get; set; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>

@@ -1,7 +1,6 @@
-using System.Net.Http.Json;
 using Integration.Connectors.Identity.Citizens;
-using Integration.Connectors.Identity.Lgsp;
 using Integration.Connectors.Identity.VneId;
+using Integration.Core.Http;
 using Integration.Core.Monitoring;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -29,15 +28,8 @@ internal sealed class IdentityProbe(
     {
         var o = options.Value;
         var results = await Task.WhenAll(
-            ProbeOneAsync(LgspTokenClient.Upstream, o.Lgsp.BaseUrl, "token", () => new HttpRequestMessage(HttpMethod.Post, "token")
-            {
-                Content = new FormUrlEncodedContent(
-                [
-                    new("grant_type", "client_credentials"),
-                    new("client_id", o.Lgsp.ClientId),
-                    new("client_secret", o.Lgsp.ClientSecret),
-                ]),
-            }, ReadTokenAsync, cancellationToken),
+            ProbeOneAsync(TokenEndpoint.LgspUpstream, o.Lgsp.BaseUrl, "token", () => ClientCredentialsProbe.Request(TokenEndpoint.Lgsp(Connector), o.Lgsp),
+                ClientCredentialsProbe.CheckAsync, cancellationToken),
             ProbeOneAsync(C06Client.Upstream, o.C06.BaseUrl, "wsdl", () => new HttpRequestMessage(HttpMethod.Get, C06Client.Path + "?wsdl"), null, cancellationToken),
             ProbeOneAsync(VneIdClient.Upstream, o.VneId.BaseUrl, "discovery", () => new HttpRequestMessage(HttpMethod.Get, ".well-known/openid-configuration"), null, cancellationToken));
         return results;
@@ -87,18 +79,5 @@ internal sealed class IdentityProbe(
         }
 
         return new UpstreamProbeResult(upstream, error is null, time.GetElapsedTime(started).TotalMilliseconds, error);
-    }
-
-    private static async Task<string?> ReadTokenAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var body = await response.Content.ReadFromJsonAsync(IdentityJsonContext.Default.LgspTokenResponse, cancellationToken);
-            return string.IsNullOrWhiteSpace(body?.AccessToken) ? "token answered without an access_token" : null;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return "token answered something that is not the expected JSON";
-        }
     }
 }

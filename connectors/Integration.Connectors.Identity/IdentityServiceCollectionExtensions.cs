@@ -1,5 +1,4 @@
 using Integration.Connectors.Identity.Citizens;
-using Integration.Connectors.Identity.Lgsp;
 using Integration.Connectors.Identity.VneId;
 using Integration.Core.Http;
 using Integration.Core.Monitoring;
@@ -27,11 +26,11 @@ public static class IdentityServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidator>();
         services.AddConnectorResilience(Connector, section, ConnectorResilienceOptions.Interactive());
 
-        services.AddUpstreamHttpClient<LgspTokenClient>(Connector, LgspTokenClient.Upstream, sp => Options(sp).Lgsp.BaseUrl);
         services.AddUpstreamHttpClient<C06Client>(Connector, C06Client.Upstream, sp => Options(sp).C06.BaseUrl)
             .AddHttpMessageHandler(() => new SoapClientFaultHandler())
-            .AddCredentialHandler<LgspTokenIssuer>();
-        services.AddUpstreamHttpClient<VneIdClient>(Connector, VneIdClient.Upstream, sp => Options(sp).VneId.BaseUrl);
+            .AddLgspToken(Connector, sp => Options(sp).Lgsp);
+        services.AddUpstreamRefitClient<IVneIdApi>(Connector, VneIdClient.Upstream, IdentityJsonContext.Default, sp => Options(sp).VneId.BaseUrl);
+        services.AddTransient<VneIdClient>();
         services.AddHttpClient(IdentityProbe.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
 
         services.AddTransient<ICitizenVerifier, CitizenVerifier>();

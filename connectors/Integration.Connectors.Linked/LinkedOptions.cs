@@ -1,3 +1,4 @@
+using Integration.Core.Http;
 using Microsoft.Extensions.Options;
 
 namespace Integration.Connectors.Linked;
@@ -5,8 +6,12 @@ namespace Integration.Connectors.Linked;
 /// <summary>Linked procedures (<c>Connectors:Linked</c>): the four national systems, the LGSP token, and how steps are retried.</summary>
 public sealed class LinkedOptions
 {
-    /// <summary>The LGSP token endpoint and the gateway's client credentials. Required.</summary>
-    public LinkedLgspOptions Lgsp { get; set; } = new();
+    /// <summary>
+    /// The LGSP token endpoint and the gateway's client credentials (<c>Connectors:Linked:Lgsp</c>: <c>BaseUrl</c>,
+    /// e.g. <c>http://127.0.0.1:9090/lgsp</c>, the token being requested at <c>{BaseUrl}/token</c>; <c>ClientId</c>;
+    /// <c>ClientSecret</c>, from the environment or a secret store; <c>RefreshBeforeExpiry</c>, 1 minute). Required.
+    /// </summary>
+    public ClientCredentialsOptions Lgsp { get; set; } = new();
 
     /// <summary>Civil registry (hộ tịch): birth and death registration. Required.</summary>
     public LinkedUpstreamOptions CivilRegistry { get; set; } = new();
@@ -53,23 +58,6 @@ public sealed class LinkedOptions
         var delay = RetryBaseDelay * Math.Pow(2, exponent);
         return delay < RetryMaxDelay ? delay : RetryMaxDelay;
     }
-}
-
-/// <summary>The LGSP token endpoint (<c>Connectors:Linked:Lgsp</c>).</summary>
-public sealed class LinkedLgspOptions
-{
-    /// <summary>e.g. <c>http://127.0.0.1:9090/lgsp</c>; the token is requested at <c>{BaseUrl}/token</c>. Required.</summary>
-    public string BaseUrl { get; set; } = "";
-
-    /// <summary>The gateway's LGSP client id. Required.</summary>
-    public string ClientId { get; set; } = "";
-
-    /// <summary>Its secret. Required; from the environment or a secret store.</summary>
-    public string ClientSecret { get; set; } = "";
-
-    /// <summary>A token is renewed this long before LGSP says it expires.</summary>
-    /// <value>1 minute.</value>
-    public TimeSpan RefreshBeforeExpiry { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>One national system (<c>Connectors:Linked:&lt;System&gt;</c>).</summary>

@@ -1,5 +1,5 @@
-using Integration.Connectors.Linked.Lgsp;
 using Integration.Connectors.Linked.Upstreams;
+using Integration.Core.Http;
 using Integration.Core.Monitoring;
 using Microsoft.Extensions.Options;
 
@@ -23,19 +23,11 @@ internal sealed class LinkedProbe(IHttpClientFactory httpClients, IOptions<Linke
     {
         var o = options.Value;
         return await Task.WhenAll(
-            ProbeOneAsync(LinkedLgspTokenClient.Upstream, o.Lgsp.BaseUrl, () => new HttpRequestMessage(HttpMethod.Post, "token")
-            {
-                Content = new FormUrlEncodedContent(
-                [
-                    new("grant_type", "client_credentials"),
-                    new("client_id", o.Lgsp.ClientId),
-                    new("client_secret", o.Lgsp.ClientSecret),
-                ]),
-            }, mustSucceed: true, cancellationToken),
-            ProbeOneAsync(CivilRegistryClient.Name, o.CivilRegistry.BaseUrl, () => new HttpRequestMessage(HttpMethod.Get, ""), false, cancellationToken),
-            ProbeOneAsync(ResidenceClient.Name, o.Residence.BaseUrl, () => new HttpRequestMessage(HttpMethod.Get, ""), false, cancellationToken),
-            ProbeOneAsync(SocialInsuranceClient.Name, o.SocialInsurance.BaseUrl, () => new HttpRequestMessage(HttpMethod.Get, ""), false, cancellationToken),
-            ProbeOneAsync(SocialAffairsClient.Name, o.SocialAffairs.BaseUrl, () => new HttpRequestMessage(HttpMethod.Get, ""), false, cancellationToken));
+            ProbeOneAsync(TokenEndpoint.LgspUpstream, o.Lgsp.BaseUrl, () => ClientCredentialsProbe.Request(TokenEndpoint.Lgsp(Connector), o.Lgsp), mustSucceed: true, cancellationToken),
+            ProbeOneAsync(LinkedSystems.CivilRegistry, o.CivilRegistry.BaseUrl, () => new HttpRequestMessage(HttpMethod.Get, ""), false, cancellationToken),
+            ProbeOneAsync(LinkedSystems.Residence, o.Residence.BaseUrl, () => new HttpRequestMessage(HttpMethod.Get, ""), false, cancellationToken),
+            ProbeOneAsync(LinkedSystems.SocialInsurance, o.SocialInsurance.BaseUrl, () => new HttpRequestMessage(HttpMethod.Get, ""), false, cancellationToken),
+            ProbeOneAsync(LinkedSystems.SocialAffairs, o.SocialAffairs.BaseUrl, () => new HttpRequestMessage(HttpMethod.Get, ""), false, cancellationToken));
     }
 
     private async Task<UpstreamProbeResult> ProbeOneAsync(

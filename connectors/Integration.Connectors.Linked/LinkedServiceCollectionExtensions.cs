@@ -1,4 +1,3 @@
-using Integration.Connectors.Linked.Lgsp;
 using Integration.Connectors.Linked.Processes;
 using Integration.Connectors.Linked.Upstreams;
 using Integration.Core.Http;
@@ -18,23 +17,21 @@ public static class LinkedServiceCollectionExtensions
 
     /// <summary>
     /// Adds the Linked connector, configured from <paramref name="section"/> (<c>Connectors:Linked</c>):
-    /// <see cref="ILinkedProcedures"/>, its store tables, the worker that runs the steps, the typed clients of
-    /// the four national systems and LGSP (each behind the connector's resilience pipeline), and the probe.
+    /// <see cref="ILinkedProcedures"/>, its store tables, the worker that runs the steps, the Refit clients of
+    /// the four national systems with the LGSP token (each behind the connector's resilience pipeline), and the probe.
     /// </summary>
     public static IServiceCollection AddLinkedConnector(this IServiceCollection services, IConfiguration section)
     {
         services.AddOptions<LinkedOptions>().Bind(section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LinkedOptions>, LinkedOptionsValidator>());
         services.AddConnectorResilience(ConnectorName, section);
-        services.AddUpstreamHttpClient<LinkedLgspTokenClient>(ConnectorName, LinkedLgspTokenClient.Upstream, sp => Options(sp).Lgsp.BaseUrl);
-        services.AddUpstreamHttpClient<CivilRegistryClient>(ConnectorName, CivilRegistryClient.Name, sp => Options(sp).CivilRegistry.BaseUrl);
-        services.AddUpstreamHttpClient<ResidenceClient>(ConnectorName, ResidenceClient.Name, sp => Options(sp).Residence.BaseUrl);
-        services.AddUpstreamHttpClient<SocialInsuranceClient>(ConnectorName, SocialInsuranceClient.Name, sp => Options(sp).SocialInsurance.BaseUrl);
-        services.AddUpstreamHttpClient<SocialAffairsClient>(ConnectorName, SocialAffairsClient.Name, sp => Options(sp).SocialAffairs.BaseUrl);
+        AddSystem(services, LinkedSystems.CivilRegistry, o => o.CivilRegistry);
+        AddSystem(services, LinkedSystems.Residence, o => o.Residence);
+        AddSystem(services, LinkedSystems.SocialInsurance, o => o.SocialInsurance);
+        AddSystem(services, LinkedSystems.SocialAffairs, o => o.SocialAffairs);
         services.AddHttpClient(LinkedProbe.HttpClientName);
 
         services.AddSingleton(LinkedStore.Migration);
-        services.TryAddSingleton<LinkedLgspTokens>();
         services.TryAddSingleton<LinkedStore>();
         services.TryAddSingleton<LinkedCodec>();
         services.TryAddSingleton<LinkedSignal>();
@@ -43,6 +40,18 @@ public static class LinkedServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<LinkedWorker>());
         services.AddSingleton<IConnectorProbe, LinkedProbe>();
         return services;
+    }
+
+    /// <summary>
+    /// One national system: a Refit client under the system's name (safe to retry, see <see cref="LinkedApiClient"/>)
+    /// with the connector's LGSP token, shared by the four.
+    /// </summary>
+    private static void AddSystem(IServiceCollection services, string name, Func<LinkedOptions, LinkedUpstreamOptions> system)
+    {
+        services.AddUpstreamRefitClient<ILinkedSystemApi>(
+                ConnectorName, name, LinkedSystemsJsonContext.Default, sp => system(Options(sp)).BaseUrl, safeToRetry: true, key: name)
+            .AddLgspToken(ConnectorName, sp => Options(sp).Lgsp);
+        services.AddKeyedTransient(name, (sp, _) => new LinkedApiClient(name, sp.GetRequiredKeyedService<ILinkedSystemApi>(name)));
     }
 
     private static LinkedOptions Options(IServiceProvider services) =>

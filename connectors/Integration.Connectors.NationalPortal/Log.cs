@@ -8,8 +8,8 @@ internal static partial class Log
     [LoggerMessage(4001, LogLevel.Information, "Logged in to the national portal")]
     public static partial void LoggedIn(ILogger logger);
 
-    [LoggerMessage(4002, LogLevel.Information, "The national portal session expired (error -1) during {Service}; logging in again once")]
-    public static partial void SessionExpired(ILogger logger, string service);
+    [LoggerMessage(4002, LogLevel.Information, "The national portal session expired (error -1) during {Call}; logging in again once")]
+    public static partial void SessionExpired(ILogger logger, string call);
 
     [LoggerMessage(4003, LogLevel.Information, "Queued status {Status} of dossier {DossierCode} version {Version} for the national portal (sync {SyncId})")]
     public static partial void StatusQueued(ILogger logger, string dossierCode, long version, int status, string syncId);

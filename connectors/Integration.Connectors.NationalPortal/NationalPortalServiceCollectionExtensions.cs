@@ -32,9 +32,11 @@ public static class NationalPortalServiceCollectionExtensions
         services.AddOptions<NationalPortalOptions>().Bind(section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NationalPortalOptions>, NationalPortalOptionsValidator>());
         services.AddConnectorResilience(ConnectorName, section);
-        services.AddUpstreamHttpClient<PortalClient>(ConnectorName, PortalClient.Upstream, sp => sp.GetRequiredService<IOptions<NationalPortalOptions>>().Value.BaseUrl);
+        services.AddUpstreamRefitClient<IPortalAuthApi>(ConnectorName, PortalClient.Upstream, PortalJsonContext.Default, sp => Options(sp).BaseUrl, safeToRetry: true);
+        services.AddUpstreamRefitClient<IPortalApi>(ConnectorName, PortalClient.Upstream, PortalJsonContext.Default, sp => Options(sp).BaseUrl, safeToRetry: true)
+            .AddCredentialHandler<PortalSession>();
+        services.TryAddTransient<PortalClient>();
 
-        services.TryAddSingleton<PortalSessions>();
         services.AddSingleton(ProcedureCatalogue.Migration);
         services.AddSingleton(AccountStatistics.Migration);
         services.TryAddSingleton<ProcedureCatalogue>();

@@ -1,12 +1,14 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace Integration.Connectors.NationalPortal;
 
 // What the portal adapter sends and receives (docs/upstreams.md, "National public-service portal
 // adapter"; field meanings in docs/domain.md, "National public-service portal"), and the outbox payload this connector stores.
+// The requests made with the session leave it out: PortalSession writes it into the body.
 
 internal sealed record PortalAuthRequest(
     [property: JsonPropertyName("username")] string Username,
@@ -36,7 +38,6 @@ internal sealed class PortalAuthAnswer : PortalAnswer
 }
 
 internal sealed record SyncDossierRequest(
-    [property: JsonPropertyName("session")] string Session,
     [property: JsonPropertyName("madonvi")] string AgencyCode,
     [property: JsonPropertyName("isUpdating")] string IsUpdating,
     [property: JsonPropertyName("data")] IReadOnlyList<PortalDossier> Data)
@@ -46,7 +47,6 @@ internal sealed record SyncDossierRequest(
 }
 
 internal sealed record UpdateProgressRequest(
-    [property: JsonPropertyName("session")] string Session,
     [property: JsonPropertyName("madonvi")] string AgencyCode,
     [property: JsonPropertyName("data")] IReadOnlyList<PortalProgress> Data)
 {
@@ -96,7 +96,6 @@ internal sealed record PortalProgress
 }
 
 internal sealed record CatalogueRequest(
-    [property: JsonPropertyName("session")] string Session,
     [property: JsonPropertyName("page")] int Page,
     [property: JsonPropertyName("pageSize")] int PageSize)
 {
@@ -134,7 +133,6 @@ internal sealed class PortalProcedure
 }
 
 internal sealed record AccountStatsRequest(
-    [property: JsonPropertyName("session")] string Session,
     [property: JsonPropertyName("maDiaBan")] string Locality)
 {
     [JsonPropertyName("service")]
@@ -199,6 +197,7 @@ internal sealed record DossierFee(string? Code, string Name, long Amount);
 [JsonSerializable(typeof(AccountStatsRequest))]
 [JsonSerializable(typeof(AccountStatsAnswer))]
 [JsonSerializable(typeof(DossierChange))]
+[JsonSerializable(typeof(JsonObject))]
 internal sealed partial class PortalJsonContext : JsonSerializerContext;
 
 /// <summary>Reads a JSON string or number as a string (the adapter sends <c>"00"</c> in one answer and <c>0</c> in another).</summary>

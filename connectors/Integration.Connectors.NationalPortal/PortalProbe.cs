@@ -1,13 +1,13 @@
 using Integration.Core.Monitoring;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Integration.Connectors.NationalPortal;
 
 /// <summary>
 /// Logs in with the configured account (<c>POST {portal}/auth</c>): no dossier, no personal data, and the
-/// session it gets is thrown away rather than replacing the one the outbox uses.
+/// session it gets is thrown away rather than replacing the one the outbox uses (it asks the issuer, not the
+/// credential handler's cache).
 /// </summary>
-internal sealed class PortalProbe(IServiceScopeFactory scopes, TimeProvider time) : IConnectorProbe
+internal sealed class PortalProbe(PortalSession session, TimeProvider time) : IConnectorProbe
 {
     public string Connector => NationalPortalServiceCollectionExtensions.ConnectorName;
 
@@ -16,8 +16,7 @@ internal sealed class PortalProbe(IServiceScopeFactory scopes, TimeProvider time
         var started = time.GetTimestamp();
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<PortalClient>().LoginAsync(cancellationToken);
+            await session.IssueAsync(cancellationToken);
             return [new UpstreamProbeResult(PortalClient.Upstream, true, time.GetElapsedTime(started).TotalMilliseconds, null)];
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)

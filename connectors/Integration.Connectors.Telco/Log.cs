@@ -9,12 +9,6 @@ internal static partial class Log
     [LoggerMessage(2101, LogLevel.Warning, "Portability lookup failed ({Code}); asking {Carrier}, the carrier of the prefix of {Phone}")]
     public static partial void RoutedByPrefix(ILogger logger, string code, Carrier carrier, string phone);
 
-    [LoggerMessage(2102, LogLevel.Information, "VNPT refused its bearer token (HTTP 401); fetching a new one and asking once more")]
-    public static partial void VnptTokenRejected(ILogger logger);
-
-    [LoggerMessage(2103, LogLevel.Information, "Fetched a VNPT access token valid for {Lifetime}")]
-    public static partial void VnptTokenFetched(ILogger logger, TimeSpan lifetime);
-
     [LoggerMessage(2104, LogLevel.Warning, "{Upstream} could not answer the ownership check of {Phone} ({Code})")]
     public static partial void CarrierFailed(ILogger logger, string upstream, string phone, string code);
 }

@@ -13,7 +13,6 @@ namespace Integration.Connectors.Telco;
 [JsonSerializable(typeof(NumberRoute))]
 [JsonSerializable(typeof(ViettelOwnershipRequest))]
 [JsonSerializable(typeof(ViettelOwnershipResponse))]
-[JsonSerializable(typeof(VnptTokenResponse))]
 [JsonSerializable(typeof(VnptOwnershipResponse))]
 [JsonSerializable(typeof(CarrierAnswer))]
 internal sealed partial class TelcoJsonContext : JsonSerializerContext;

@@ -1,3 +1,5 @@
+using Integration.Core.Http;
+
 namespace Integration.Connectors.Telco;
 
 /// <summary>The Telco connector's settings (<c>Connectors:Telco</c>), checked at start.</summary>
@@ -71,6 +73,15 @@ public sealed class VnptOptions
     /// <summary>A token is renewed this long before it expires (at half its lifetime when it lives shorter than twice this).</summary>
     /// <value>1 minute.</value>
     public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The token account in the shape Core's client-credentials token takes.</summary>
+    internal ClientCredentialsOptions Credentials => new()
+    {
+        BaseUrl = BaseUrl ?? "",
+        ClientId = ClientId ?? "",
+        ClientSecret = ClientSecret ?? "",
+        RefreshBeforeExpiry = TokenRefreshMargin,
+    };
 }
 
 /// <summary>MobiFone: <c>POST {BaseUrl}/SubscriberService</c> with an XML body.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using Integration.Connectors.Telco.Carriers;
 using Integration.Connectors.Telco.Portability;
+using Integration.Core.Http;
 using Integration.Core.Monitoring;
 using Microsoft.Extensions.Options;
 
@@ -32,15 +33,8 @@ internal sealed class TelcoProbe(IHttpClientFactory factory, IOptions<TelcoOptio
                 r => r.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound, cancellationToken),
             ProbeOneAsync(ViettelClient.Upstream, o.Viettel.BaseUrl!, () => new HttpRequestMessage(HttpMethod.Get, "v1/subscribers/ownership"),
                 r => (int)r.StatusCode < 500, cancellationToken),
-            ProbeOneAsync(VnptClient.Upstream, o.Vnpt.BaseUrl!, () => new HttpRequestMessage(HttpMethod.Post, "oauth/token")
-            {
-                Content = new FormUrlEncodedContent(
-                [
-                    new("grant_type", "client_credentials"),
-                    new("client_id", o.Vnpt.ClientId!),
-                    new("client_secret", o.Vnpt.ClientSecret!),
-                ]),
-            }, r => r.IsSuccessStatusCode, cancellationToken),
+            ProbeOneAsync(VnptClient.Upstream, o.Vnpt.BaseUrl!, () => ClientCredentialsProbe.Request(TelcoServiceCollectionExtensions.VnptToken, o.Vnpt.Credentials),
+                r => r.IsSuccessStatusCode, cancellationToken),
             ProbeOneAsync(MobifoneClient.Upstream, o.Mobifone.BaseUrl!, () => new HttpRequestMessage(HttpMethod.Get, "SubscriberService"),
                 r => (int)r.StatusCode < 500, cancellationToken));
         return results;

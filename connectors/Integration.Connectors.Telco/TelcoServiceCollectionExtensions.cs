@@ -15,8 +15,9 @@ public static class TelcoServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the Telco connector, configured from <paramref name="section"/> (<c>Connectors:Telco</c>):
-    /// <see cref="ISubscriberOwnershipChecker"/>, one typed client and one circuit per upstream
-    /// (<c>mnp</c>, <c>viettel</c>, <c>vnpt</c>, <c>mobifone</c>) and the connector's probe. Settings are
+    /// <see cref="ISubscriberOwnershipChecker"/>, one client and one circuit per upstream (Refit for the JSON
+    /// upstreams <c>mnp</c>, <c>viettel</c>, <c>vnpt</c> and its token; a hand-written one for MobiFone's XML)
+    /// and the connector's probe. Settings are
     /// checked at start.
     /// </summary>
     public static IServiceCollection AddTelcoConnector(this IServiceCollection services, IConfiguration section)
@@ -26,11 +27,15 @@ public static class TelcoServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelcoOptions>, TelcoOptionsValidator>());
         services.AddConnectorResilience(connector, section, ConnectorResilienceOptions.Interactive());
 
-        services.AddUpstreamHttpClient<MnpClient>(connector, MnpClient.Upstream, sp => Options(sp).Mnp.BaseUrl!);
-        services.AddUpstreamHttpClient<ViettelClient>(connector, ViettelClient.Upstream, sp => Options(sp).Viettel.BaseUrl!);
-        services.AddUpstreamHttpClient<VnptTokenEndpoint>(connector, VnptClient.Upstream, sp => Options(sp).Vnpt.BaseUrl!);
-        services.AddUpstreamHttpClient<VnptClient>(connector, VnptClient.Upstream, sp => Options(sp).Vnpt.BaseUrl!)
-            .AddCredentialHandler<VnptTokenIssuer>();
+        var json = TelcoJsonContext.Default;
+        services.AddUpstreamRefitClient<IMnpApi>(connector, MnpClient.Upstream, json, sp => Options(sp).Mnp.BaseUrl!);
+        // The ownership check only reads: sending it again after a timeout or a 5xx changes nothing at Viettel.
+        services.AddUpstreamRefitClient<IViettelApi>(connector, ViettelClient.Upstream, json, sp => Options(sp).Viettel.BaseUrl!, safeToRetry: true);
+        services.AddUpstreamRefitClient<IVnptApi>(connector, VnptClient.Upstream, json, sp => Options(sp).Vnpt.BaseUrl!)
+            .AddClientCredentialsToken(VnptToken, sp => Options(sp).Vnpt.Credentials);
+        services.TryAddTransient<MnpClient>();
+        services.TryAddTransient<ViettelClient>();
+        services.TryAddTransient<VnptClient>();
         services.AddUpstreamHttpClient<MobifoneClient>(connector, MobifoneClient.Upstream, sp => Options(sp).Mobifone.BaseUrl!)
             .AddHttpMessageHandler(() => new MobifoneBusyHandler());
         services.AddHttpClient(TelcoProbe.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
@@ -39,6 +44,9 @@ public static class TelcoServiceCollectionExtensions
         services.AddSingleton<IConnectorProbe, TelcoProbe>();
         return services;
     }
+
+    /// <summary>VNPT's OAuth token endpoint, <c>POST {vnpt}/oauth/token</c> (docs/upstreams.md, "VinaPhone (VNPT)").</summary>
+    internal static readonly TokenEndpoint VnptToken = new(SubscriberOwnershipChecker.Connector, VnptClient.Upstream, "oauth/token", "Connectors:Telco:Vnpt");
 
     private static TelcoOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<TelcoOptions>>().Value;
 }

@@ -29,6 +29,12 @@ internal static partial class Log
     [LoggerMessage(1103, LogLevel.Information, "Circuit of {Connector}/{Upstream} closed (manual: {Manual})")]
     public static partial void CircuitClosed(ILogger logger, string connector, string upstream, bool manual);
 
+    [LoggerMessage(1141, LogLevel.Information, "{Connector}/{Upstream} issued a token valid for {Lifetime}; it is replaced after {RefreshAfter}")]
+    public static partial void TokenIssued(ILogger logger, string connector, string upstream, TimeSpan lifetime, TimeSpan refreshAfter);
+
+    [LoggerMessage(1142, LogLevel.Warning, "A request of {Connector} was refused with HTTP 401; fetching a new {Upstream} token and sending it once more")]
+    public static partial void TokenRejected(ILogger logger, string connector, string upstream);
+
     [LoggerMessage(1201, LogLevel.Warning, "Redis is unavailable ({Reason}); serving from the in-memory cache and upstreams until it is back")]
     public static partial void RedisDown(ILogger logger, string reason);
 

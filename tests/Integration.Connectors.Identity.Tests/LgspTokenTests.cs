@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Text.Json.Nodes;
-using Integration.Connectors.Identity.Lgsp;
 using Integration.Testing;
 using static Integration.Connectors.Identity.Tests.TestData;
 
@@ -115,17 +114,6 @@ public sealed class LgspTokenTests : IAsyncLifetime
         Assert.Contains("Connectors:Identity:Lgsp:ClientId", (string?)problem["detail"]);
         Assert.Equal(0, await GatewayFactory.WireMock.CountRequestsAsync("POST", C06Path));
         Assert.DoesNotContain(factory.Logs.Lines, l => l.Contains("wrong-secret", StringComparison.Ordinal));
-    }
-
-    [Theory]
-    [InlineData(3600, 60, 3540)]
-    [InlineData(100, 60, 50)]
-    [InlineData(300, 0, 300)]
-    public void RefreshAfter_TokenLifetimeAndMargin_ReplacedBeforeExpiry(int lifetimeSeconds, int marginSeconds, int expectedSeconds)
-    {
-        var after = LgspTokenIssuer.RefreshAfter(TimeSpan.FromSeconds(lifetimeSeconds), TimeSpan.FromSeconds(marginSeconds));
-
-        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), after);
     }
 
     /// <summary>C06 refuses the first call that reaches it with 401, as if the token had been revoked, then answers normally.</summary>

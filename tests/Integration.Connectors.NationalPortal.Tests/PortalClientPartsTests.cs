@@ -3,49 +3,6 @@ using Integration.Core.Outbox;
 
 namespace Integration.Connectors.NationalPortal.Tests;
 
-public sealed class PortalSessionsTests
-{
-    [Fact]
-    public async Task RenewAsync_ManyCallersSeeTheSameExpiredSession_LogInOnce()
-    {
-        var sessions = new PortalSessions();
-        var logins = 0;
-        var gate = new TaskCompletionSource();
-        async Task<string> LoginAsync(CancellationToken ct)
-        {
-            var n = Interlocked.Increment(ref logins);
-            await gate.Task;
-            return $"session-{n}";
-        }
-
-        var first = sessions.GetAsync(LoginAsync, CancellationToken.None);
-        gate.SetResult();
-        Assert.Equal("session-1", await first);
-        gate = new TaskCompletionSource();
-
-        var renewals = Enumerable.Range(0, 10).Select(_ => Task.Run(() => sessions.RenewAsync("session-1", LoginAsync, CancellationToken.None))).ToList();
-        gate.SetResult();
-        var renewed = await Task.WhenAll(renewals);
-
-        Assert.Equal(2, logins);
-        Assert.All(renewed, s => Assert.Equal("session-2", s));
-        Assert.Equal("session-2", await sessions.GetAsync(LoginAsync, CancellationToken.None));
-    }
-
-    [Fact]
-    public async Task GetAsync_LoginFails_NextCallTriesAgain()
-    {
-        var sessions = new PortalSessions();
-        var attempts = 0;
-        Task<string> LoginAsync(CancellationToken ct) =>
-            ++attempts == 1 ? Task.FromException<string>(new HttpRequestException("down")) : Task.FromResult("session");
-
-        await Assert.ThrowsAsync<HttpRequestException>(() => sessions.GetAsync(LoginAsync, CancellationToken.None));
-
-        Assert.Equal("session", await sessions.GetAsync(LoginAsync, CancellationToken.None));
-    }
-}
-
 public sealed class PortalJsonTests
 {
     [Theory]
@@ -83,7 +40,7 @@ public sealed class PortalJsonTests
             TrangThaiHoSo = "2", HinhThuc = "2", DonViXuLy = "000.21.09.H99", PhienBan = "1",
         };
 
-        var json = JsonSerializer.Serialize(new SyncDossierRequest("s1", "000.00.00.H99", "False", [dossier]), PortalJsonContext.Default.SyncDossierRequest);
+        var json = JsonSerializer.Serialize(new SyncDossierRequest("000.00.00.H99", "False", [dossier]), PortalJsonContext.Default.SyncDossierRequest);
 
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;

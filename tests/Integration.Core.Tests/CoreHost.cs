@@ -18,14 +18,15 @@ public sealed class EchoClient(HttpClient http)
 
 /// <summary>
 /// A host with Integration.Core only (no gateway endpoints): the real store, pipelines, cache and
-/// writers, and one typed client "Test/wiremock" whose base address is this run's WireMock.
+/// writers, one typed client "Test/wiremock" whose base address is this run's WireMock, and whatever
+/// clients a test adds.
 /// </summary>
 public sealed class CoreHost : IAsyncDisposable
 {
     private readonly IHost _host;
     private readonly string _dbFile = Path.Combine(Path.GetTempPath(), "gateway-core-tests", Guid.NewGuid().ToString("N") + ".db");
 
-    public CoreHost(IDictionary<string, string?>? settings = null, TimeProvider? time = null, string? hashKey = null, string? encryptionKey = null)
+    public CoreHost(IDictionary<string, string?>? settings = null, TimeProvider? time = null, string? hashKey = null, string? encryptionKey = null, Action<IServiceCollection>? services = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(_dbFile)!);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Testing", DisableDefaults = true });
@@ -51,6 +52,7 @@ public sealed class CoreHost : IAsyncDisposable
         builder.Services.AddGatewayCore(builder.Configuration);
         builder.Services.AddConnectorResilience("Test", builder.Configuration.GetSection("Connectors:Test"));
         builder.Services.AddUpstreamHttpClient<EchoClient>("Test", "wiremock", _ => Integration.Testing.Servers.TestServers.WireMock.BaseUrl + "/core-test");
+        services?.Invoke(builder.Services);
         if (time is not null)
         {
             builder.Services.RemoveAll<TimeProvider>();
@@ -69,9 +71,10 @@ public sealed class CoreHost : IAsyncDisposable
 
     public HttpClient Client => Get<EchoClient>().Http;
 
-    public static async Task<CoreHost> StartAsync(IDictionary<string, string?>? settings = null, TimeProvider? time = null, string? hashKey = null, string? encryptionKey = null)
+    public static async Task<CoreHost> StartAsync(
+        IDictionary<string, string?>? settings = null, TimeProvider? time = null, string? hashKey = null, string? encryptionKey = null, Action<IServiceCollection>? services = null)
     {
-        var host = new CoreHost(settings, time, hashKey, encryptionKey);
+        var host = new CoreHost(settings, time, hashKey, encryptionKey, services);
         await host._host.StartAsync();
         return host;
     }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using Integration.Connectors.Identity.Lgsp;
 using Integration.Core.Http;
 using Integration.Core.Privacy;
 using Integration.Core.Problems;
@@ -11,8 +10,9 @@ using Microsoft.Extensions.Options;
 namespace Integration.Connectors.Identity.Citizens;
 
 /// <summary>
-/// Calls the C06 citizen check (SOAP 1.1) with the LGSP bearer token (put on the request, and renewed once
-/// when C06 answers 401, by Core's credential handler with <see cref="LgspTokenIssuer"/>), and gives its answer a meaning:
+/// Calls the C06 citizen check (SOAP 1.1, a hand-written client: Refit speaks JSON and forms) with the LGSP
+/// bearer token (put on the request, and renewed once when C06 answers 401, by Core's credential handler,
+/// <c>AddLgspToken</c>), and gives its answer a meaning:
 /// <c>00</c>/<c>01</c>/<c>02</c> are answers, <c>99</c> a transient upstream error, a SOAP fault an
 /// upstream error.
 /// </summary>

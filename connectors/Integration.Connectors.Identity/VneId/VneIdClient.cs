@@ -1,52 +1,57 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Integration.Core.Http;
 using Integration.Core.Problems;
 using Microsoft.Extensions.Options;
+using Refit;
 
 namespace Integration.Connectors.Identity.VneId;
 
-/// <summary>The back-channel calls of the VNeID authorization-code flow (docs/upstreams.md, "VNeID sign-in").</summary>
-internal sealed class VneIdClient(HttpClient http, IOptions<IdentityOptions> options)
+/// <summary>
+/// The back-channel calls of the VNeID authorization-code flow (docs/upstreams.md, "VNeID sign-in"), to the
+/// endpoints the discovery document names (absolute URLs, hence Refit's <c>[Url]</c>). Registered without
+/// <c>safeToRetry</c>: a code is good for one exchange, a second one fails with <c>invalid_grant</c>, so the
+/// exchange is sent once; userinfo is a GET, which the pipeline retries anyway.
+/// </summary>
+internal interface IVneIdApi
+{
+    [Post("")]
+    Task<IApiResponse<VneIdTokenResponse>> ExchangeCodeAsync(
+        [Url] Uri tokenEndpoint, [Body(BodySerializationMethod.UrlEncoded)] VneIdCodeGrant grant, CancellationToken cancellationToken);
+
+    [Get("")]
+    Task<IApiResponse<VneIdUserInfo>> GetUserInfoAsync([Url] Uri userInfoEndpoint, [Authorize] string accessToken, CancellationToken cancellationToken);
+}
+
+/// <summary>Gives the answers of <see cref="IVneIdApi"/> their meaning for the sign-in.</summary>
+internal sealed class VneIdClient(IVneIdApi api, IOptions<IdentityOptions> options)
 {
     public const string Upstream = "vneid";
+
+    /// <summary>The HTTP client behind <see cref="IVneIdApi"/> (its resilience pipeline), by which discovery and the keys are read too.</summary>
+    public static readonly string HttpClientName = typeof(IVneIdApi).FullName!;
 
     /// <summary>Exchanges the code (with the PKCE verifier) at the discovered token endpoint for an access token and an id_token.</summary>
     public async Task<VneIdTokenResponse> ExchangeCodeAsync(Uri tokenEndpoint, string code, string codeVerifier, CancellationToken cancellationToken)
     {
         var o = options.Value.VneId;
-        // Not marked safe to retry: a code is good for one exchange, a second one fails with invalid_grant.
-        using var request = new HttpRequestMessage(HttpMethod.Post, tokenEndpoint)
-        {
-            Content = new FormUrlEncodedContent(
-            [
-                new("grant_type", "authorization_code"),
-                new("code", code),
-                new("redirect_uri", o.RedirectUri),
-                new("client_id", o.ClientId),
-                new("client_secret", o.ClientSecret),
-                new("code_verifier", codeVerifier),
-            ]),
-        };
-        using var response = await http.SendAsync(request, cancellationToken);
+        using var response = await api.ExchangeCodeAsync(
+            tokenEndpoint, new VneIdCodeGrant("authorization_code", code, o.RedirectUri, o.ClientId, o.ClientSecret, codeVerifier), cancellationToken);
         if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized)
         {
-            var error = await ReadErrorAsync(response, cancellationToken);
+            var error = ErrorCode(response);
             throw new VneIdSignInException(
                 error == "invalid_grant" ? "invalid_grant" : VneIdSignInException.Failed,
-                $"The token endpoint answered HTTP {(int)response.StatusCode} with error '{error}'.");
+                $"The token endpoint answered HTTP {(int?)response.StatusCode} with error '{error}'.");
         }
 
         UpstreamResponse.ThrowIfTransient(response, Upstream);
         if (!response.IsSuccessStatusCode)
         {
-            throw new UpstreamErrorException(Upstream, $"The VNeID token endpoint answered HTTP {(int)response.StatusCode}.");
+            throw new UpstreamErrorException(Upstream, $"The VNeID token endpoint answered HTTP {(int?)response.StatusCode}.");
         }
 
-        var body = await ReadJsonAsync(response, IdentityJsonContext.Default.VneIdTokenResponse, "token", cancellationToken);
+        var body = Read(response, "token");
         if (string.IsNullOrWhiteSpace(body?.AccessToken)
             || (body.TokenType is { } type && !type.Equals("Bearer", StringComparison.OrdinalIgnoreCase)))
         {
@@ -64,43 +69,26 @@ internal sealed class VneIdClient(HttpClient http, IOptions<IdentityOptions> opt
     /// <summary>Reads the signed-in citizen's claims at the discovered userinfo endpoint.</summary>
     public async Task<VneIdUserInfo> GetUserInfoAsync(Uri userInfoEndpoint, string accessToken, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, userInfoEndpoint);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        using var response = await http.SendAsync(request, cancellationToken);
+        using var response = await api.GetUserInfoAsync(userInfoEndpoint, accessToken, cancellationToken);
         UpstreamResponse.ThrowIfTransient(response, Upstream);
         if (!response.IsSuccessStatusCode)
         {
-            throw new VneIdSignInException(VneIdSignInException.Failed, $"The userinfo endpoint answered HTTP {(int)response.StatusCode}.");
+            throw new VneIdSignInException(VneIdSignInException.Failed, $"The userinfo endpoint answered HTTP {(int?)response.StatusCode}.");
         }
 
-        return await ReadJsonAsync(response, IdentityJsonContext.Default.VneIdUserInfo, "userinfo", cancellationToken)
-            ?? throw new UpstreamErrorException(Upstream, "The VNeID userinfo endpoint answered null.");
+        return Read(response, "userinfo") ?? throw new UpstreamErrorException(Upstream, "The VNeID userinfo endpoint answered null.");
     }
 
-    private static async Task<string> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var body = await response.Content.ReadFromJsonAsync(IdentityJsonContext.Default.VneIdErrorResponse, cancellationToken);
-            return body?.Error is { Length: > 0 and <= 64 } error && error.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') ? error : "unknown";
-        }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException)
-        {
-            return "unknown";
-        }
-    }
+    /// <summary>The OAuth error code of a refused exchange, when it is a plain code (it ends up in a URL and a log).</summary>
+    private static string ErrorCode(IApiResponse<VneIdTokenResponse> response) =>
+        response.Error is null && response.Content?.Error is { Length: > 0 and <= 64 } error && error.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')
+            ? error
+            : "unknown";
 
-    private static async Task<T?> ReadJsonAsync<T>(HttpResponseMessage response, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, string what, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await response.Content.ReadFromJsonAsync(typeInfo, cancellationToken);
-        }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException)
-        {
-            throw new UpstreamErrorException(Upstream, $"The VNeID {what} endpoint answered something that is not the expected JSON.", inner: ex);
-        }
-    }
+    private static T? Read<T>(IApiResponse<T> response, string what) =>
+        response.Error is { } error
+            ? throw new UpstreamErrorException(Upstream, $"The VNeID {what} endpoint answered something that is not the expected JSON.", inner: error)
+            : response.Content;
 }
 
 /// <summary>
@@ -114,15 +102,21 @@ internal sealed class VneIdSignInException(string error, string reason)
     public const string Failed = "sign_in_failed";
 }
 
+/// <summary>The token endpoint's answer: the tokens, or an OAuth error (RFC 6749, 5.2) when it refuses the code.</summary>
 internal sealed record VneIdTokenResponse(
     [property: JsonPropertyName("access_token")] string? AccessToken,
     [property: JsonPropertyName("id_token")] string? IdToken,
     [property: JsonPropertyName("token_type")] string? TokenType,
-    [property: JsonPropertyName("expires_in")] long? ExpiresIn);
+    [property: JsonPropertyName("expires_in")] long? ExpiresIn,
+    [property: JsonPropertyName("error")] string? Error);
 
-internal sealed record VneIdErrorResponse(
-    [property: JsonPropertyName("error")] string? Error,
-    [property: JsonPropertyName("error_description")] string? ErrorDescription);
+internal sealed record VneIdCodeGrant(
+    [property: AliasAs("grant_type")] string GrantType,
+    [property: AliasAs("code")] string Code,
+    [property: AliasAs("redirect_uri")] string RedirectUri,
+    [property: AliasAs("client_id")] string ClientId,
+    [property: AliasAs("client_secret")] string ClientSecret,
+    [property: AliasAs("code_verifier")] string CodeVerifier);
 
 /// <summary>The userinfo claims (names fixed in docs/upstreams.md, "VNeID sign-in"; <c>MucDoDinhDanh</c> arrives as a string).</summary>
 internal sealed record VneIdUserInfo(

@@ -10,7 +10,9 @@ namespace Integration.Connectors.Identity.VneId;
 /// <summary>
 /// The provider as its discovery document describes it (<c>{BaseUrl}/.well-known/openid-configuration</c>:
 /// issuer, endpoints, and the signing keys behind <c>jwks_uri</c>), cached and refreshed by
-/// <see cref="ConfigurationManager{T}"/>, and the id_token check made with it.
+/// <see cref="ConfigurationManager{T}"/>, and the id_token check made with it. Not a Refit call: the library
+/// fetches, caches, refreshes and parses both documents (the keys into signing keys) itself, through the
+/// HTTP client it is given.
 /// </summary>
 internal sealed class VneIdDiscovery
 {
@@ -39,8 +41,8 @@ internal sealed class VneIdDiscovery
         _options = options;
         _time = time;
         var baseUrl = options.Value.VneId.BaseUrl.TrimEnd('/');
-        // Through the connector's typed client: the resilience pipeline, its breaker and its metrics apply.
-        _retriever = new HttpDocumentRetriever(http.CreateClient(nameof(VneIdClient)))
+        // Through the HTTP client of the connector's VNeID calls: the resilience pipeline, its breaker and its metrics apply.
+        _retriever = new HttpDocumentRetriever(http.CreateClient(VneIdClient.HttpClientName))
         {
             RequireHttps = baseUrl.StartsWith("https:", StringComparison.OrdinalIgnoreCase),
         };

@@ -18,7 +18,7 @@ internal sealed record StepInput(string DossierCode, LinkedBirthRequest? Birth, 
 internal sealed record StepDefinition(
     string Name,
     IReadOnlyList<string> DependsOn,
-    Type Client,
+    string Upstream,
     string Path,
     IReadOnlyList<string> Correctable,
     Func<StepInput, JsonObject> Build,
@@ -43,7 +43,7 @@ internal static class LinkedSteps
     public static readonly IReadOnlyList<StepDefinition> BirthSteps =
     [
         new(
-            BirthRegistration, [], typeof(CivilRegistryClient), "api/khaisinh", ["child", "mother", "father", "requester"],
+            BirthRegistration, [], LinkedSystems.CivilRegistry, "api/khaisinh", ["child", "mother", "father", "requester"],
             i => new JsonObject
             {
                 ["maHoSo"] = i.DossierCode,
@@ -79,7 +79,7 @@ internal static class LinkedSteps
             i => i.Birth!.Mother!.IdNumber,
             r => $"Liên thông: đã đăng ký khai sinh, số đăng ký {Str(r, "registrationNumber")}; đã cấp số định danh cá nhân cho trẻ."),
         new(
-            PermanentResidence, [BirthRegistration], typeof(ResidenceClient), "api/thuongtru/dangky", ["residence"],
+            PermanentResidence, [BirthRegistration], LinkedSystems.Residence, "api/thuongtru/dangky", ["residence"],
             i => new JsonObject
             {
                 ["maHoSo"] = i.DossierCode,
@@ -93,7 +93,7 @@ internal static class LinkedSteps
             i => Str(i.Result(BirthRegistration), "childIdNumber"),
             _ => "Liên thông: đã đăng ký thường trú cho trẻ."),
         new(
-            HealthInsuranceCard, [BirthRegistration], typeof(SocialInsuranceClient), "api/the-bhyt/tre-em", ["healthInsurance", "child"],
+            HealthInsuranceCard, [BirthRegistration], LinkedSystems.SocialInsurance, "api/the-bhyt/tre-em", ["healthInsurance", "child"],
             i => new JsonObject
             {
                 ["maHoSo"] = i.DossierCode,
@@ -113,7 +113,7 @@ internal static class LinkedSteps
     public static readonly IReadOnlyList<StepDefinition> DeathSteps =
     [
         new(
-            DeathRegistration, [], typeof(CivilRegistryClient), "api/khaitu", ["deceased", "requester"],
+            DeathRegistration, [], LinkedSystems.CivilRegistry, "api/khaitu", ["deceased", "requester"],
             i => new JsonObject
             {
                 ["maHoSo"] = i.DossierCode,
@@ -131,7 +131,7 @@ internal static class LinkedSteps
             i => i.Death!.Deceased!.IdNumber,
             r => $"Liên thông: đã đăng ký khai tử, số đăng ký {Str(r, "registrationNumber")}."),
         new(
-            ResidenceRemoval, [DeathRegistration], typeof(ResidenceClient), "api/thuongtru/xoa", ["deceased"],
+            ResidenceRemoval, [DeathRegistration], LinkedSystems.Residence, "api/thuongtru/xoa", ["deceased"],
             i => new JsonObject
             {
                 ["maHoSo"] = i.DossierCode,
@@ -144,7 +144,7 @@ internal static class LinkedSteps
             i => i.Death!.Deceased!.IdNumber,
             _ => "Liên thông: đã xóa đăng ký thường trú của người đã mất."),
         new(
-            FuneralAllowance, [DeathRegistration], typeof(SocialAffairsClient), "api/mai-tang-phi", ["funeral"],
+            FuneralAllowance, [DeathRegistration], LinkedSystems.SocialAffairs, "api/mai-tang-phi", ["funeral"],
             i => new JsonObject
             {
                 ["maHoSo"] = i.DossierCode,

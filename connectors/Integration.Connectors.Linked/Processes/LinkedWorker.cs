@@ -90,7 +90,7 @@ internal sealed class LinkedWorker(
             var subject = definition.Subject(input);
             using var _ = CallerContext.BeginSystemCall("linked:" + process.Client);
             await using var scope = scopes.CreateAsyncScope();
-            var client = (LinkedApiClient)scope.ServiceProvider.GetRequiredService(definition.Client);
+            var client = scope.ServiceProvider.GetRequiredKeyedService<LinkedApiClient>(definition.Upstream);
             var answer = await telemetry.TrackAsync(Connector, claimed.Name, ct => client.PostAsync(definition.Path, definition.Build(input), ct), linked.Token);
             if (answer.Transient)
             {

@@ -1,12 +1,9 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Integration.Connectors.Linked.Lgsp;
+using System.Text.Json.Serialization;
 using Integration.Core.Http;
 using Integration.Core.Problems;
-using Integration.Core.Resilience;
+using Refit;
 
 namespace Integration.Connectors.Linked.Upstreams;
 
@@ -23,56 +20,63 @@ internal sealed record LinkedAnswer(string Code, string? Message, JsonObject Bod
     public bool Transient => Code == "99";
 }
 
-/// <summary>
-/// JSON over HTTPS to one national system through the integration platform, with the LGSP bearer token
-/// (fetched again once on 401). Every call carries <c>maHoSo</c>, by which the system answers a repeat with
-/// 97 and the first result: sending again after a lost answer or a 5xx never applies an operation twice,
-/// so the pipeline may retry these POSTs.
-/// </summary>
-internal abstract class LinkedApiClient(HttpClient http, LinkedLgspTokens tokens)
+/// <summary>The four national systems, by their upstream names (docs/linked-procedures.md, "The national systems").</summary>
+internal static class LinkedSystems
 {
-    public abstract string Upstream { get; }
+    /// <summary>Civil registry (hộ tịch điện tử): birth and death registration.</summary>
+    public const string CivilRegistry = "hotich";
+
+    /// <summary>Residence (cư trú): permanent residence registration and removal.</summary>
+    public const string Residence = "cutru";
+
+    /// <summary>Social insurance (BHXH): health-insurance cards for children under 6.</summary>
+    public const string SocialInsurance = "bhxh";
+
+    /// <summary>Social affairs (trợ cấp xã hội): the funeral allowance.</summary>
+    public const string SocialAffairs = "trocap";
+}
+
+/// <summary>
+/// One national system through the integration platform: JSON over HTTPS, with the connector's LGSP bearer
+/// token. One interface, registered once per system under its upstream name; the step definitions name
+/// the path (<c>api/khaisinh</c>, …).
+/// </summary>
+internal interface ILinkedSystemApi
+{
+    [Post("/{**path}")]
+    Task<IApiResponse<JsonObject>> PostAsync(string path, [Body] JsonObject body, CancellationToken cancellationToken);
+}
+
+/// <summary>The bodies the national systems take and give: free JSON objects, read and written as they are.</summary>
+[JsonSerializable(typeof(JsonObject))]
+internal sealed partial class LinkedSystemsJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// Calls one national system and reads its answer. The LGSP token is put on the request, and fetched again
+/// once on 401, by Core's credential handler. Every call carries <c>maHoSo</c>, by which the system answers a
+/// repeat with 97 and the first result: sending again after a lost answer or a 5xx never applies an
+/// operation twice, so the systems' clients are registered safe to retry.
+/// </summary>
+internal sealed class LinkedApiClient(string upstream, ILinkedSystemApi api)
+{
+    public string Upstream => upstream;
 
     public async Task<LinkedAnswer> PostAsync(string path, JsonObject body, CancellationToken cancellationToken)
     {
-        var json = body.ToJsonString();
-        var token = await tokens.GetAsync(cancellationToken);
-        var response = await SendAsync(path, json, token, cancellationToken);
-        try
+        using var response = await api.PostAsync(path, body, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
-            if (response.StatusCode == HttpStatusCode.Unauthorized)
-            {
-                response.Dispose();
-                tokens.Reject(token);
-                token = await tokens.GetAsync(cancellationToken);
-                response = await SendAsync(path, json, token, cancellationToken);
-                if (response.StatusCode == HttpStatusCode.Unauthorized)
-                {
-                    throw new UpstreamErrorException(Upstream, $"{Upstream} refused a fresh LGSP token (HTTP 401).", transient: true);
-                }
-            }
-
-            UpstreamResponse.ThrowIfTransient(response, Upstream);
-            JsonObject? answer = null;
-            try
-            {
-                answer = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken)) as JsonObject;
-            }
-            catch (JsonException)
-            {
-            }
-
-            var code = Text(answer, "maLoi");
-            // Not the system's answer (a proxy's error page, a wrong base URL): nothing says the dossier is at
-            // fault, so the step is tried again later rather than put to the officer.
-            return code is null || answer is null
-                ? throw new UpstreamErrorException(Upstream, $"{Upstream} answered {path} with HTTP {(int)response.StatusCode} and no maLoi.", transient: true)
-                : new LinkedAnswer(code, Text(answer, "moTa"), answer);
+            throw new UpstreamErrorException(Upstream, $"{Upstream} refused a fresh LGSP token (HTTP 401).", transient: true);
         }
-        finally
-        {
-            response.Dispose();
-        }
+
+        UpstreamResponse.ThrowIfTransient(response, Upstream);
+        var answer = response.Error is null ? response.Content : null;
+        var code = Text(answer, "maLoi");
+        // Not the system's answer (a proxy's error page, a wrong base URL): nothing says the dossier is at
+        // fault, so the step is tried again later rather than put to the officer.
+        return code is null || answer is null
+            ? throw new UpstreamErrorException(Upstream, $"{Upstream} answered {path} with HTTP {(int?)response.StatusCode} and no maLoi.", transient: true)
+            : new LinkedAnswer(code, Text(answer, "moTa"), answer);
     }
 
     internal static string? Text(JsonObject? node, string name) => node?[name] switch
@@ -82,55 +86,4 @@ internal abstract class LinkedApiClient(HttpClient http, LinkedLgspTokens tokens
         JsonValue v when v.TryGetValue<decimal>(out var d) => d.ToString(System.Globalization.CultureInfo.InvariantCulture),
         _ => null,
     };
-
-    private Task<HttpResponseMessage> SendAsync(string path, string json, string token, CancellationToken cancellationToken)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, path)
-        {
-            Content = new StringContent(json, Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        request.MarkSafeToRetry();
-        return SendAndDisposeRequestAsync(request, cancellationToken);
-    }
-
-    private async Task<HttpResponseMessage> SendAndDisposeRequestAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        using (request)
-        {
-            return await http.SendAsync(request, cancellationToken);
-        }
-    }
-}
-
-/// <summary>Civil registry (hộ tịch điện tử): birth and death registration.</summary>
-internal sealed class CivilRegistryClient(HttpClient http, LinkedLgspTokens tokens) : LinkedApiClient(http, tokens)
-{
-    public const string Name = "hotich";
-
-    public override string Upstream => Name;
-}
-
-/// <summary>Residence (cư trú): permanent residence registration and removal.</summary>
-internal sealed class ResidenceClient(HttpClient http, LinkedLgspTokens tokens) : LinkedApiClient(http, tokens)
-{
-    public const string Name = "cutru";
-
-    public override string Upstream => Name;
-}
-
-/// <summary>Social insurance (BHXH): health-insurance cards for children under 6.</summary>
-internal sealed class SocialInsuranceClient(HttpClient http, LinkedLgspTokens tokens) : LinkedApiClient(http, tokens)
-{
-    public const string Name = "bhxh";
-
-    public override string Upstream => Name;
-}
-
-/// <summary>Social affairs (trợ cấp xã hội): the funeral allowance.</summary>
-internal sealed class SocialAffairsClient(HttpClient http, LinkedLgspTokens tokens) : LinkedApiClient(http, tokens)
-{
-    public const string Name = "trocap";
-
-    public override string Upstream => Name;
 }

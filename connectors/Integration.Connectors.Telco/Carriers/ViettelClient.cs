@@ -1,12 +1,10 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Integration.Core.Http;
 using Integration.Core.Privacy;
 using Integration.Core.Problems;
-using Integration.Core.Resilience;
 using Integration.Core.Validation;
 using Microsoft.Extensions.Options;
+using Refit;
 
 namespace Integration.Connectors.Telco.Carriers;
 
@@ -15,42 +13,40 @@ internal sealed record ViettelOwnershipRequest(string RequestId, string Msisdn, 
 internal sealed record ViettelOwnershipResponse(string? ErrorCode, string? Result, string? Message);
 
 /// <summary>
-/// Viettel's ownership service (docs/upstreams.md, "Carriers", "Viettel"): <c>POST v1/subscribers/ownership</c> with
-/// <c>X-Partner-Key</c>. A read-only check, so it is marked safe to retry; its 429 carries
+/// Viettel's ownership service (docs/upstreams.md, "Carriers", "Viettel"): <c>POST v1/subscribers/ownership</c>
+/// with <c>X-Partner-Key</c>. A read-only check, so it is registered safe to retry; its 429 carries
 /// <c>Retry-After</c>, which the pipeline honours.
 /// </summary>
-internal sealed class ViettelClient(HttpClient http, IOptions<TelcoOptions> options)
+internal interface IViettelApi
+{
+    [Post("/v1/subscribers/ownership")]
+    Task<IApiResponse<ViettelOwnershipResponse>> CheckOwnershipAsync(
+        [Header("X-Partner-Key")] string partnerKey, [Body] ViettelOwnershipRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>Gives Viettel's answers their meaning: its <c>errorCode</c> and <c>result</c>.</summary>
+internal sealed class ViettelClient(IViettelApi api, IOptions<TelcoOptions> options)
 {
     public const string Upstream = "viettel";
 
     public async Task<CarrierAnswer> CheckAsync(PhoneNumber phone, CitizenIdNumber idNumber, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/subscribers/ownership")
-        {
-            Content = JsonContent.Create(
-                new ViettelOwnershipRequest(Guid.CreateVersion7().ToString("N"), phone.Msisdn, idNumber.Value),
-                TelcoJsonContext.Default.ViettelOwnershipRequest),
-        };
-        request.Headers.Add("X-Partner-Key", options.Value.Viettel.PartnerKey);
-        request.MarkSafeToRetry();
-
-        using var response = await http.SendAsync(request, cancellationToken);
+        using var response = await api.CheckOwnershipAsync(
+            options.Value.Viettel.PartnerKey!,
+            new ViettelOwnershipRequest(Guid.CreateVersion7().ToString("N"), phone.Msisdn, idNumber.Value),
+            cancellationToken);
         UpstreamResponse.ThrowIfTransient(response, Upstream);
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
-            throw new UpstreamErrorException(Upstream, $"Viettel refused the gateway's partner key (HTTP {(int)response.StatusCode}); check Connectors:Telco:Viettel:PartnerKey.");
+            throw new UpstreamErrorException(Upstream, $"Viettel refused the gateway's partner key (HTTP {(int?)response.StatusCode}); check Connectors:Telco:Viettel:PartnerKey.");
         }
 
-        ViettelOwnershipResponse? body;
-        try
+        if (response.Error is { } error)
         {
-            body = await response.Content.ReadFromJsonAsync(TelcoJsonContext.Default.ViettelOwnershipResponse, cancellationToken);
-        }
-        catch (JsonException ex)
-        {
-            throw new UpstreamErrorException(Upstream, $"Viettel answered HTTP {(int)response.StatusCode} with a body that is not the expected JSON.", inner: ex);
+            throw new UpstreamErrorException(Upstream, $"Viettel answered HTTP {(int?)response.StatusCode} with a body that is not the expected JSON.", inner: error);
         }
 
+        var body = response.Content;
         return body?.ErrorCode?.Trim() switch
         {
             "0" => body.Result?.Trim().ToUpperInvariant() switch
@@ -62,7 +58,7 @@ internal sealed class ViettelClient(HttpClient http, IOptions<TelcoOptions> opti
             },
             // A rate limit announced in the body of a non-429 answer: as transient as the HTTP one.
             "429" => throw new UpstreamUnavailableException(Upstream, "Viettel is limiting the gateway's request rate (errorCode 429)."),
-            null => throw new UpstreamErrorException(Upstream, $"Viettel answered HTTP {(int)response.StatusCode} without an errorCode."),
+            null => throw new UpstreamErrorException(Upstream, $"Viettel answered HTTP {(int?)response.StatusCode} without an errorCode."),
             var code => throw new UpstreamErrorException(Upstream, $"Viettel answered errorCode {Safe(code)}: {Safe(body.Message)}"),
         };
     }

@@ -1,10 +1,9 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Integration.Core.Http;
 using Integration.Core.Privacy;
 using Integration.Core.Problems;
 using Integration.Core.Validation;
+using Refit;
 
 namespace Integration.Connectors.Telco.Carriers;
 
@@ -13,43 +12,38 @@ internal sealed record VnptOwnershipResponse(string? MaLoi, VnptOwnershipData? D
 internal sealed record VnptOwnershipData(bool? ChinhChu, string? TrangThai);
 
 /// <summary>
-/// VinaPhone's (VNPT) ownership service:
-/// <c>GET api/thuebao/{msisdn}/chinhchu?soGiayTo=</c> with VNPT's own bearer token, which Core's credential
-/// handler (<see cref="VnptTokenIssuer"/>) puts on the request and renews once when VNPT answers 401.
+/// VinaPhone's (VNPT) ownership service: <c>GET api/thuebao/{msisdn}/chinhchu?soGiayTo=</c> with VNPT's own
+/// bearer token, which Core's credential handler puts on the request and renews once when VNPT answers 401
+/// (<see cref="TelcoServiceCollectionExtensions.VnptToken"/>).
 /// </summary>
-internal sealed class VnptClient(HttpClient http)
+internal interface IVnptApi
+{
+    [Get("/api/thuebao/{msisdn}/chinhchu")]
+    Task<IApiResponse<VnptOwnershipResponse>> CheckOwnershipAsync(string msisdn, [AliasAs("soGiayTo")] string idNumber, CancellationToken cancellationToken);
+}
+
+/// <summary>Gives VNPT's answers their meaning: its <c>maLoi</c>, <c>chinhChu</c> and <c>trangThai</c>.</summary>
+internal sealed class VnptClient(IVnptApi api)
 {
     public const string Upstream = "vnpt";
 
     public async Task<CarrierAnswer> CheckAsync(PhoneNumber phone, CitizenIdNumber idNumber, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/thuebao/{phone.Msisdn}/chinhchu?soGiayTo={Uri.EscapeDataString(idNumber.Value)}");
-        using var response = await http.SendAsync(request, cancellationToken);
+        using var response = await api.CheckOwnershipAsync(phone.Msisdn, idNumber.Value, cancellationToken);
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
             throw new UpstreamErrorException(Upstream, "VNPT refused a freshly issued token (HTTP 401).");
         }
 
-        return await ReadAsync(response, cancellationToken);
-    }
-
-    private static async Task<CarrierAnswer> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
         UpstreamResponse.ThrowIfTransient(response, Upstream);
-        VnptOwnershipResponse? body = null;
-        try
+
+        // maLoi 01 (not found) may come with HTTP 404: the body is read whatever the status.
+        if (response.Error is { } error)
         {
-            // maLoi 01 (not found) may come with HTTP 404: read the body whatever the status.
-            if (response.Content.Headers.ContentLength != 0)
-            {
-                body = await response.Content.ReadFromJsonAsync(TelcoJsonContext.Default.VnptOwnershipResponse, cancellationToken);
-            }
-        }
-        catch (JsonException ex)
-        {
-            throw new UpstreamErrorException(Upstream, $"VNPT answered HTTP {(int)response.StatusCode} with a body that is not the expected JSON.", inner: ex);
+            throw new UpstreamErrorException(Upstream, $"VNPT answered HTTP {(int?)response.StatusCode} with a body that is not the expected JSON.", inner: error);
         }
 
+        var body = response.Content;
         switch (body?.MaLoi?.Trim())
         {
             case "00" when body.DuLieu?.ChinhChu is { } owner:
@@ -65,7 +59,7 @@ internal sealed class VnptClient(HttpClient http)
             case "01":
                 return new CarrierAnswer(SubscriberOwnership.Unregistered);
             case null:
-                throw new UpstreamErrorException(Upstream, $"VNPT answered HTTP {(int)response.StatusCode} without a maLoi.");
+                throw new UpstreamErrorException(Upstream, $"VNPT answered HTTP {(int?)response.StatusCode} without a maLoi.");
             case var code:
                 var message = PersonalDataMask.Text(body.MoTa);
                 throw new UpstreamErrorException(Upstream, $"VNPT answered maLoi {PersonalDataMask.Text(code)}{(message.Length > 0 ? ": " + message[..Math.Min(message.Length, 200)] : "")}.");

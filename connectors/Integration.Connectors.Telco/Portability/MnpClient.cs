@@ -1,9 +1,8 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Integration.Core.Http;
 using Integration.Core.Problems;
 using Integration.Core.Validation;
+using Refit;
 
 namespace Integration.Connectors.Telco.Portability;
 
@@ -13,14 +12,21 @@ internal sealed record MnpNumber(string? Msisdn, string? Carrier, bool? Ported);
 /// <summary>Where a number lives now: <see cref="Carrier"/> is null when no carrier has issued it.</summary>
 internal sealed record NumberRoute(Carrier? Carrier, bool Ported);
 
+/// <summary>The number portability lookup (docs/upstreams.md, "Number portability lookup").</summary>
+internal interface IMnpApi
+{
+    [Get("/v1/numbers/{msisdn}")]
+    Task<IApiResponse<MnpNumber>> LookupAsync(string msisdn, CancellationToken cancellationToken);
+}
+
 /// <summary>The number portability lookup: <c>GET {mnp}/v1/numbers/{msisdn}</c>; 404 means never issued.</summary>
-internal sealed class MnpClient(HttpClient http)
+internal sealed class MnpClient(IMnpApi api)
 {
     public const string Upstream = "mnp";
 
     public async Task<NumberRoute> LookupAsync(PhoneNumber phone, CancellationToken cancellationToken)
     {
-        using var response = await http.GetAsync("v1/numbers/" + phone.Msisdn, cancellationToken);
+        using var response = await api.LookupAsync(phone.Msisdn, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return new NumberRoute(null, false);
@@ -29,19 +35,15 @@ internal sealed class MnpClient(HttpClient http)
         UpstreamResponse.ThrowIfTransient(response, Upstream);
         if (!response.IsSuccessStatusCode)
         {
-            throw new UpstreamErrorException(Upstream, $"The portability lookup answered HTTP {(int)response.StatusCode}.");
+            throw new UpstreamErrorException(Upstream, $"The portability lookup answered HTTP {(int?)response.StatusCode}.");
         }
 
-        MnpNumber? body;
-        try
+        if (response.Error is { } error)
         {
-            body = await response.Content.ReadFromJsonAsync(TelcoJsonContext.Default.MnpNumber, cancellationToken);
-        }
-        catch (JsonException ex)
-        {
-            throw new UpstreamErrorException(Upstream, "The portability lookup answered with a body that is not the expected JSON.", inner: ex);
+            throw new UpstreamErrorException(Upstream, "The portability lookup answered with a body that is not the expected JSON.", inner: error);
         }
 
+        var body = response.Content;
         var carrier = ParseCarrier(body?.Carrier)
             ?? throw new UpstreamErrorException(Upstream, "The portability lookup named no carrier this gateway knows.");
         return new NumberRoute(carrier, body!.Ported ?? carrier != phone.OriginalCarrier);

@@ -36,7 +36,7 @@ public sealed class UpstreamHealth(string connector, string upstream, TimeProvid
 
     public string Upstream { get; } = upstream;
 
-    /// <summary>Reads the breaker's state; set when the resilience pipeline for this upstream is built.</summary>
+    /// <summary>Reads the breaker's state; set by the upstream's resilience pipeline each time it runs a call.</summary>
     internal CircuitBreakerStateProvider? Circuit { get; set; }
 
     public ProbeResult? LastProbe { get; set; }

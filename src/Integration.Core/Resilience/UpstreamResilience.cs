@@ -50,7 +50,6 @@ internal static class UpstreamResilience
         var connectorHealth = registry.Connector(connector);
         var health = connectorHealth.Upstream(upstream);
         var state = new CircuitBreakerStateProvider();
-        health.Circuit = state;
         var tags = new KeyValuePair<string, object?>[] { new("connector", connector), new("upstream", upstream) };
 
         builder.AddTimeout(new HttpTimeoutStrategyOptions
@@ -58,6 +57,10 @@ internal static class UpstreamResilience
             Name = "total",
             TimeoutGenerator = args =>
             {
+                // The upstream's figures follow the breaker of the pipeline that runs. Not set when the pipeline
+                // is built: when first calls race, Polly's registry may build a pipeline twice and keep one
+                // (ConcurrentDictionary.GetOrAdd), and the other's breaker is never used.
+                health.Circuit = state;
                 args.Context.Properties.Set(DeadlineKey, time.GetTimestamp() + (o.TotalTimeout.Ticks * time.TimestampFrequency / TimeSpan.TicksPerSecond));
                 return ValueTask.FromResult(o.TotalTimeout);
             },
