@@ -107,16 +107,22 @@ var rateWith = new List<double>();
 var rateWithout = new List<double>();
 var latencyWith = new List<double>();
 var latencyWithout = new List<double>();
+var processCpuWith = new List<double>();
+var processCpuWithout = new List<double>();
+var serverCpuWith = new List<double>();
+var serverCpuWithout = new List<double>();
 for (var r = 0; r < rounds; r++)
 {
     // Alternate which goes first, so neither always meets the same moment of the other engineers' builds.
     var order = r % 2 == 0 ? new[] { true, false } : [false, true];
     foreach (var feed in order)
     {
-        var (rate, meanMs) = await PutRoundAsync(feed ? deskWith : deskWithout, $"r{r}-{(feed ? "w" : "o")}", putsPerRound);
+        var (rate, meanMs, processCpu, serverCpu) = await PutRoundAsync(feed ? deskWith : deskWithout, $"r{r}-{(feed ? "w" : "o")}", putsPerRound);
         (feed ? rateWith : rateWithout).Add(rate);
         (feed ? latencyWith : latencyWithout).Add(meanMs);
-        Console.WriteLine($"round {r} {(feed ? "with feed   " : "without feed")}: {rate:N0} PUT/s, mean {meanMs:N2} ms");
+        (feed ? processCpuWith : processCpuWithout).Add(processCpu);
+        (feed ? serverCpuWith : serverCpuWithout).Add(serverCpu);
+        Console.WriteLine($"round {r} {(feed ? "with feed   " : "without feed")}: {rate:N0} PUT/s, mean {meanMs:N2} ms, CPU per PUT {processCpu:N2} ms process + {serverCpu:N2} ms PostgreSQL");
     }
 }
 
@@ -127,16 +133,20 @@ await using (var connection = await withFeed.Services.GetRequiredService<Gateway
 }
 
 var slowdown = 1 - (Median(rateWith) / Median(rateWithout));
+var extraCpu = Median(processCpuWith) + Median(serverCpuWith) - Median(processCpuWithout) - Median(serverCpuWithout);
+string Rounds(List<double> values) => string.Join(", ", values.Select(x => x.ToString("N0", CultureInfo.InvariantCulture)));
 report.AppendLine("## PUT .../status with and without the indicator feed (PostgreSQL)").AppendLine()
-    .AppendLine($"Two gateways in this process, each on its own PostgreSQL database of the same server; one with the feed (an upsert of the dossier's")
-    .AppendLine($"fact row after the outbox insert), one with Core's no-op feed. {rounds} alternating rounds of {putsPerRound} PUTs (each a new dossier")
+    .AppendLine("Two gateways in this process, each on its own PostgreSQL database of the same server; one with the feed (the dossier's fact row")
+    .AppendLine($"upserted in the outbox insert's transaction), one with Core's no-op feed. {rounds} alternating rounds of {putsPerRound} PUTs (each a new dossier")
     .AppendLine($"version) at {concurrency} concurrent callers; the gateway with the feed holds {facts:N0} fact rows afterwards. The portal is unreachable, so")
-    .AppendLine("both outboxes retry in the background alike.").AppendLine()
-    .AppendLine("| | PUT/s per round | median PUT/s | median mean latency (ms) |").AppendLine("|---|---|---|---|")
-    .AppendLine(CultureInfo.InvariantCulture, $"| without the feed | {string.Join(", ", rateWithout.Select(x => x.ToString("N0", CultureInfo.InvariantCulture)))} | {Median(rateWithout):N0} | {Median(latencyWithout):N2} |")
-    .AppendLine(CultureInfo.InvariantCulture, $"| with the feed | {string.Join(", ", rateWith.Select(x => x.ToString("N0", CultureInfo.InvariantCulture)))} | {Median(rateWith):N0} | {Median(latencyWith):N2} |")
+    .AppendLine("both outboxes retry in the background alike. CPU per PUT is the CPU time this process (client, both gateways) and the")
+    .AppendLine("PostgreSQL server used during a round, divided by its PUTs: unlike throughput it hardly depends on what else the machine runs.").AppendLine()
+    .AppendLine("| | PUT/s per round | median PUT/s | median mean latency (ms) | median CPU per PUT, process + PostgreSQL (ms) |").AppendLine("|---|---|---|---|---|")
+    .AppendLine(CultureInfo.InvariantCulture, $"| without the feed | {Rounds(rateWithout)} | {Median(rateWithout):N0} | {Median(latencyWithout):N2} | {Median(processCpuWithout):N2} + {Median(serverCpuWithout):N2} |")
+    .AppendLine(CultureInfo.InvariantCulture, $"| with the feed | {Rounds(rateWith)} | {Median(rateWith):N0} | {Median(latencyWith):N2} | {Median(processCpuWith):N2} + {Median(serverCpuWith):N2} |")
     .AppendLine()
-    .AppendLine(CultureInfo.InvariantCulture, $"Slowdown of the median throughput: **{slowdown * 100:N1} %** (goal: at most 10 %, **{(slowdown <= 0.10 ? "met" : "missed")}**).").AppendLine();
+    .AppendLine(CultureInfo.InvariantCulture, $"Slowdown of the median throughput: **{slowdown * 100:N1} %** (goal: at most 10 %, **{(slowdown <= 0.10 ? "met" : "missed")}**).")
+    .AppendLine(CultureInfo.InvariantCulture, $"CPU the feed adds per PUT (difference of the medians): {extraCpu:N2} ms, {extraCpu / (Median(processCpuWithout) + Median(serverCpuWithout)) * 100:N1} % of a PUT without it.").AppendLine();
 
 var loadAverage = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[..3] : ["?", "?", "?"];
 var header = new StringBuilder()
@@ -150,11 +160,13 @@ await File.WriteAllTextAsync(output, header.ToString() + report);
 Console.WriteLine("wrote " + output);
 return;
 
-async Task<(double Rate, double MeanMs)> PutRoundAsync(HttpClient desk, string prefix, int count)
+async Task<(double Rate, double MeanMs, double ProcessCpuMs, double ServerCpuMs)> PutRoundAsync(HttpClient desk, string prefix, int count)
 {
     var next = -1;
     var latencies = new double[count];
     var now = TimeProvider.System.GetUtcNow().ToOffset(TimeSpan.FromHours(7));
+    var processCpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var serverCpu = PostgresCpuMs();
     var sw = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
     {
@@ -184,7 +196,53 @@ async Task<(double Rate, double MeanMs)> PutRoundAsync(HttpClient desk, string p
         }
     }));
     sw.Stop();
-    return (count / sw.Elapsed.TotalSeconds, latencies.Average());
+    return (count / sw.Elapsed.TotalSeconds, latencies.Average(),
+        (Process.GetCurrentProcess().TotalProcessorTime - processCpu).TotalMilliseconds / count, (PostgresCpuMs() - serverCpu) / count);
+}
+
+// CPU time (ms) used so far by the PostgreSQL cluster the fixtures started: the postmaster, its finished children and its
+// live backends, read from /proc. Zero when the server is not ours (TEST_POSTGRES_CONNECTION) or there is no /proc.
+static double PostgresCpuMs()
+{
+    var pidFile = TestServers.Postgres.IsOwned ? Path.Combine(TestServers.Postgres.DataDirectory, "postmaster.pid") : null;
+    if (pidFile is null || !File.Exists(pidFile))
+    {
+        return 0;
+    }
+
+    var postmaster = File.ReadLines(pidFile).First();
+    const double MsPerTick = 10; // USER_HZ is 100 on Linux
+    long ticks = 0;
+    foreach (var dir in Directory.EnumerateDirectories("/proc"))
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText(Path.Combine(dir, "stat"));
+        }
+        catch (IOException)
+        {
+            continue; // the process ended
+        }
+        catch (UnauthorizedAccessException)
+        {
+            continue;
+        }
+
+        // After "pid (name) ": state ppid ... utime(14) stime(15) cutime(16) cstime(17), counted from 1.
+        var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        long Field(int n) => long.Parse(f[n - 3], CultureInfo.InvariantCulture);
+        if (Path.GetFileName(dir) == postmaster)
+        {
+            ticks += Field(14) + Field(15) + Field(16) + Field(17);
+        }
+        else if (f[1] == postmaster)
+        {
+            ticks += Field(14) + Field(15);
+        }
+    }
+
+    return ticks * MsPerTick;
 }
 
 static double Median(List<double> values)
