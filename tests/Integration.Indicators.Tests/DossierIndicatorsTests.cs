@@ -155,6 +155,23 @@ public sealed class DossierIndicatorsTests
         Assert.Equal([4, 4], overdue["items"]!.AsArray().Select(i => i!["status"]!.GetValue<int>()));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task GetDossiers_SameVersionSentAgainWithOtherContent_RefusedAndNotCounted(bool postgres)
+    {
+        using var factory = Create(postgres, NovemberGateway.Clock());
+        using var desk = factory.CreateClient(GatewayFactory.DeskKey);
+        using var reports = factory.CreateClient(ReportsKey);
+        await PutAsync(desk, "F1", 1, 2, At(11, 3), At(11, 3), At(11, 6, 17), CommuneA, 2);
+
+        // Version 1 again, now saying the result is ready: a correction must be a new version.
+        await PutAsync(desk, "F1", 1, 9, At(11, 5), At(11, 3), At(11, 6, 17), CommuneA, 2, HttpStatusCode.Conflict);
+
+        var answer = await GetAsync(reports, "/api/v1/indicators/dossiers?from=2026-11-01&to=2026-12-01");
+        Figures(answer["total"], 1, 1, 1.0, 0, 0, 0, null, 0);
+    }
+
     [Fact]
     public async Task PortalOutage_DuringStatusChanges_FiguresAreTheSame()
     {
