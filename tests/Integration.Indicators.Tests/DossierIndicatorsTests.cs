@@ -168,8 +168,9 @@ public sealed class DossierIndicatorsTests
         // Version 1 again, now saying the result is ready: a correction must be a new version.
         await PutAsync(desk, "F1", 1, 9, At(11, 5), At(11, 3), At(11, 6, 17), CommuneA, 2, HttpStatusCode.Conflict);
 
+        // Still open (and overdue at the end of November): the refused version's finish was not recorded.
         var answer = await GetAsync(reports, "/api/v1/indicators/dossiers?from=2026-11-01&to=2026-12-01");
-        Figures(answer["total"], 1, 1, 1.0, 0, 0, 0, null, 0);
+        Figures(answer["total"], 1, 1, 1.0, 0, 0, 0, null, 1);
     }
 
     [Fact]
