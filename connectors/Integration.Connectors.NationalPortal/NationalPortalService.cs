@@ -30,10 +30,15 @@ internal sealed partial class NationalPortalService(
     {
         var change = DossierStatusValidator.Validate(dossierCode, request, time.GetUtcNow());
         var payload = JsonSerializer.Serialize(change, PortalJsonContext.Default.DossierChange);
-        // The change and its indicator fact are committed together: one transaction, one commit.
+        // Province indicators count accepted changes, not delivered ones. The change and its indicator fact are
+        // committed together (one transaction, one commit), and the fact's write rides in the outbox's round trip.
+        // A repeat is accepted only if it says what the stored version says, so it reports the same fact; a refused
+        // one (409) rolls its fact back with the transaction.
+        var fact = indicators.DossierStatusAccepted(new DossierStatusFact(change.DossierCode, change.Version, change.Status, change.ChangedAt,
+            change.ReceivedAt, change.DueAt, change.AgencyCode, change.ProcedureCode, change.Channel));
         await using var connection = await store.OpenAsync(cancellationToken);
         await using var tx = await store.BeginWriteAsync(connection, cancellationToken);
-        var (item, created) = await outbox.EnqueueAsync(connection, tx, Topic, change.DossierCode, change.Version, payload, cancellationToken);
+        var (item, created) = await outbox.EnqueueAsync(connection, tx, Topic, change.DossierCode, change.Version, payload, fact, cancellationToken);
         if (created)
         {
             Log.StatusQueued(logger, change.DossierCode, change.Version, change.Status, item.Id);
@@ -50,13 +55,6 @@ internal sealed partial class NationalPortalService(
             Log.StatusDuplicate(logger, change.DossierCode, change.Version, item.Id, OutboxStore.StateText(item.State));
         }
 
-        // Province indicators count accepted changes, not delivered ones; a repeat reports the stored version.
-        var accepted = created ? change : PortalSyncHandler.ReadPayload(item.Payload) ?? change;
-        await indicators.DossierStatusAcceptedAsync(
-            new DossierStatusFact(accepted.DossierCode, accepted.Version, accepted.Status, accepted.ChangedAt, accepted.ReceivedAt,
-                accepted.DueAt, accepted.AgencyCode, accepted.ProcedureCode, accepted.Channel),
-            tx,
-            cancellationToken);
         await tx.CommitAsync(cancellationToken);
         if (created && item.State == OutboxState.Queued)
         {

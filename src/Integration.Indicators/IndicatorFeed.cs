@@ -1,8 +1,10 @@
+using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using Dapper;
 using Integration.Core.Hosting;
 using Integration.Core.Indicators;
+using Integration.Core.Store;
 
 namespace Integration.Indicators;
 
@@ -11,66 +13,68 @@ namespace Integration.Indicators;
 /// versions arrive: the highest version gives the latest state, the earliest change to 9 or 10 the finish
 /// time, so a repeat or a late lower version changes nothing it should not.
 /// </summary>
-internal sealed class IndicatorFeed(TimeProvider time) : IIndicatorFeed
+/// <remarks>
+/// The dossier's upsert runs in every <c>PUT .../status</c>, so it is kept cheap: the outbox sends it to PostgreSQL in
+/// one prepared batch with its own first statement (no extra wait for the server), and it is short, so that parsing
+/// and planning it, once per pooled connection, costs little. Profiled, that parsing and planning on every call was
+/// most of its cost, and the extra round trip most of the rest; the indexes were not.
+/// </remarks>
+internal sealed class IndicatorFeed(GatewayStore store, TimeProvider time) : IIndicatorFeed
 {
     /// <summary><c>open_until</c> of a dossier neither finished nor closed.</summary>
     public const long StillOpen = long.MaxValue;
 
     private const string Newer = "excluded.version > d.version";
-    private const string Finished =
-        "CASE WHEN excluded.finished_at IS NOT NULL AND (d.finished_at IS NULL OR excluded.finished_at < d.finished_at) THEN excluded.finished_at ELSE d.finished_at END";
-    private const string Closed = $"CASE WHEN {Newer} THEN excluded.closed_at ELSE d.closed_at END";
 
-    private static readonly string UpsertDossier =
-        $"""
-        INSERT INTO indicator_dossiers AS d (dossier_code, version, status, agency_code, procedure_code, channel, received_at, due_at,
-            changed_at, finished_at, closed_at, open_until, updated_at)
-        VALUES (@DossierCode, @Version, @Status, @AgencyCode, @ProcedureCode, @Channel, @ReceivedAt, @DueAt,
-            @ChangedAt, @FinishedAt, @ClosedAt, @OpenUntil, @UpdatedAt)
-        ON CONFLICT (dossier_code) DO UPDATE SET
-            version = CASE WHEN {Newer} THEN excluded.version ELSE d.version END,
-            status = CASE WHEN {Newer} THEN excluded.status ELSE d.status END,
-            agency_code = CASE WHEN {Newer} THEN excluded.agency_code ELSE d.agency_code END,
-            procedure_code = CASE WHEN {Newer} THEN excluded.procedure_code ELSE d.procedure_code END,
-            channel = CASE WHEN {Newer} THEN excluded.channel ELSE d.channel END,
-            received_at = CASE WHEN {Newer} THEN excluded.received_at ELSE d.received_at END,
-            due_at = CASE WHEN {Newer} THEN excluded.due_at ELSE d.due_at END,
-            changed_at = CASE WHEN {Newer} THEN excluded.changed_at ELSE d.changed_at END,
-            closed_at = {Closed},
-            finished_at = {Finished},
-            open_until = CASE
-                WHEN ({Finished}) IS NOT NULL AND (({Closed}) IS NULL OR ({Finished}) <= ({Closed})) THEN {Finished}
-                WHEN ({Closed}) IS NOT NULL THEN {Closed}
-                ELSE {StillOpen} END,
-            updated_at = excluded.updated_at
-        """;
+    /// <summary>The columns of the latest state: the stored version's, unless a higher one arrives.</summary>
+    private static readonly string[] LatestState =
+        ["version", "status", "agency_code", "procedure_code", "channel", "received_at", "due_at", "changed_at", "closed_at"];
+
+    private readonly string _upsertDossier = UpsertDossier(store.Dialect == StoreDialect.Postgres ? "LEAST" : "MIN");
 
     public static bool Finishes(int status) => status is 9 or 10;
 
     /// <summary>Rejected at intake (3), withdrawn (7), stopped (8): closed without a result.</summary>
     public static bool Closes(int status) => status is 3 or 7 or 8;
 
-    public async Task DossierStatusAcceptedAsync(DossierStatusFact fact, DbTransaction transaction, CancellationToken cancellationToken)
+    /// <summary>
+    /// The finish time is the earlier of the stored and the new one (either may be null); <c>open_until</c> the earlier
+    /// of the finish and the latest state's closing. <paramref name="least"/> is the smallest-argument function
+    /// (PostgreSQL <c>LEAST</c>, SQLite <c>MIN</c>), given no null: they treat nulls differently.
+    /// </summary>
+    private static string UpsertDossier(string least) =>
+        $"""
+        INSERT INTO indicator_dossiers AS d (dossier_code, version, status, agency_code, procedure_code, channel, received_at, due_at,
+            changed_at, finished_at, closed_at, open_until, updated_at)
+        VALUES (@DossierCode, @Version, @Status, @AgencyCode, @ProcedureCode, @Channel, @ReceivedAt, @DueAt,
+            @ChangedAt, @FinishedAt, @ClosedAt, @OpenUntil, @UpdatedAt)
+        ON CONFLICT (dossier_code) DO UPDATE SET
+            {string.Join(",\n    ", LatestState.Select(c => $"{c} = CASE WHEN {Newer} THEN excluded.{c} ELSE d.{c} END"))},
+            finished_at = {least}(COALESCE(d.finished_at, excluded.finished_at), COALESCE(excluded.finished_at, d.finished_at)),
+            open_until = {least}(COALESCE(d.finished_at, excluded.finished_at, {StillOpen}), COALESCE(excluded.finished_at, d.finished_at, {StillOpen}),
+                COALESCE(CASE WHEN {Newer} THEN excluded.closed_at ELSE d.closed_at END, {StillOpen})),
+            updated_at = excluded.updated_at
+        """;
+
+    public StoreCommand DossierStatusAccepted(DossierStatusFact fact)
     {
         var changed = fact.ChangedAt.ToUnixTimeMilliseconds();
         long? finished = Finishes(fact.Status) ? changed : null;
         long? closed = Closes(fact.Status) ? changed : null;
-        await transaction.Connection!.ExecuteAsync(new CommandDefinition(UpsertDossier, new
-        {
-            fact.DossierCode,
-            fact.Version,
-            Status = (long)fact.Status,
-            fact.AgencyCode,
-            fact.ProcedureCode,
-            Channel = (long)fact.Channel,
-            ReceivedAt = fact.ReceivedAt.ToUnixTimeMilliseconds(),
-            DueAt = fact.DueAt?.ToUnixTimeMilliseconds(),
-            ChangedAt = changed,
-            FinishedAt = finished,
-            ClosedAt = closed,
-            OpenUntil = finished ?? closed ?? StillOpen,
-            UpdatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
-        }, transaction, cancellationToken: cancellationToken));
+        return new StoreCommand(_upsertDossier)
+            .With("DossierCode", DbType.String, fact.DossierCode)
+            .With("Version", DbType.Int64, fact.Version)
+            .With("Status", DbType.Int64, (long)fact.Status)
+            .With("AgencyCode", DbType.String, fact.AgencyCode)
+            .With("ProcedureCode", DbType.String, fact.ProcedureCode)
+            .With("Channel", DbType.Int64, (long)fact.Channel)
+            .With("ReceivedAt", DbType.Int64, fact.ReceivedAt.ToUnixTimeMilliseconds())
+            .With("DueAt", DbType.Int64, fact.DueAt?.ToUnixTimeMilliseconds())
+            .With("ChangedAt", DbType.Int64, changed)
+            .With("FinishedAt", DbType.Int64, finished)
+            .With("ClosedAt", DbType.Int64, closed)
+            .With("OpenUntil", DbType.Int64, finished ?? closed ?? StillOpen)
+            .With("UpdatedAt", DbType.Int64, time.GetUtcNow().ToUnixTimeMilliseconds());
     }
 
     public Task PaymentPaidAsync(PaidPaymentFact fact, DbTransaction transaction, CancellationToken cancellationToken) =>

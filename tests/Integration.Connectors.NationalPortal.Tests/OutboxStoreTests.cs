@@ -1,5 +1,9 @@
 using System.Collections.Concurrent;
+using System.Data;
+using System.Data.Common;
+using Dapper;
 using Integration.Core.Outbox;
+using Integration.Core.Store;
 
 namespace Integration.Connectors.NationalPortal.Tests;
 
@@ -305,6 +309,42 @@ public sealed class OutboxStoreTests
         Assert.Equal(1, backlog.Pending);
         Assert.Equal(1, backlog.Dead);
         Assert.Equal(start, backlog.OldestPendingAt);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Enqueue_WithTheCallersOwnWrite_BothCommittedOrNeither(bool postgres)
+    {
+        using var f = await OutboxFixture.CreateAsync(postgres);
+        await using (var connection = await f.Db.OpenAsync())
+        {
+            await connection.ExecuteAsync("CREATE TABLE marks (mark TEXT PRIMARY KEY)");
+        }
+
+        async Task EnqueueAsync(string key, string mark, bool commit)
+        {
+            await using var connection = await f.Db.OpenAsync();
+            await using var tx = await f.Db.BeginWriteAsync(connection);
+            var write = new StoreCommand("INSERT INTO marks (mark) VALUES (@mark)").With("mark", DbType.String, mark);
+            await f.Outbox.EnqueueAsync(connection, tx, Topic, key, 1, "{}", write);
+            if (commit)
+            {
+                await tx.CommitAsync();
+            }
+        }
+
+        await EnqueueAsync("A", "a", commit: true);
+        await EnqueueAsync("A", "a again", commit: true);
+        await EnqueueAsync("B", "b", commit: false);
+        // The caller's write fails (the mark exists): the item is not stored either.
+        await Assert.ThrowsAnyAsync<DbException>(() => EnqueueAsync("C", "a", commit: true));
+
+        await using var check = await f.Db.OpenAsync();
+        Assert.Equal(["a", "a again"], await check.QueryAsync<string>("SELECT mark FROM marks ORDER BY mark"));
+        Assert.Single(await f.Outbox.ListByKeyAsync(Topic, "A"));
+        Assert.Empty(await f.Outbox.ListByKeyAsync(Topic, "B"));
+        Assert.Empty(await f.Outbox.ListByKeyAsync(Topic, "C"));
     }
 
     private static string Name(OutboxItem item) => $"{item.Key}:{item.Version}";

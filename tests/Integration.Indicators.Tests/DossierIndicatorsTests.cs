@@ -127,6 +127,52 @@ public sealed class DossierIndicatorsTests
         Assert.Equal(2, october["communes"]!.AsArray().Count);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task GetDossiers_VersionsArrivingOutOfOrder_SameFiguresAsInOrder(bool postgres)
+    {
+        using var factory = Create(postgres, NovemberGateway.Clock());
+        using var desk = factory.CreateClient(GatewayFactory.DeskKey);
+        using var reports = factory.CreateClient(ReportsKey);
+        // E1: returned (v3) arrives before the result (v2, exactly at the due minute) and before reception (v1):
+        // the finish time moves back to v2's, so the dossier is on time, and it stays returned.
+        await PutAsync(desk, "E1", 3, 10, At(11, 6, 9), At(11, 2), At(11, 5, 17), CommuneA, 2);
+        await PutAsync(desk, "E1", 2, 9, At(11, 5, 17), At(11, 2), At(11, 5, 17), CommuneA, 2);
+        await PutAsync(desk, "E1", 1, 2, At(11, 2), At(11, 2), At(11, 5, 17), CommuneA, 2);
+        // E2: rejected (v1), then taken back into processing (v2): open again, and overdue.
+        await PutAsync(desk, "E2", 1, 3, At(11, 4, 10), At(11, 4), At(11, 10), District, 1);
+        await PutAsync(desk, "E2", 2, 4, At(11, 6), At(11, 4), At(11, 10), District, 1);
+        // E3: in processing (v2), then the older rejection (v1) arrives late: it does not close the dossier.
+        await PutAsync(desk, "E3", 2, 4, At(11, 6), At(11, 4), At(11, 10), District, 1);
+        await PutAsync(desk, "E3", 1, 3, At(11, 4, 10), At(11, 4), At(11, 10), District, 1);
+
+        var answer = await GetAsync(reports, "/api/v1/indicators/dossiers?from=2026-11-01&to=2026-12-01");
+        var overdue = await GetAsync(reports, "/api/v1/indicators/overdue?from=2026-11-01&to=2026-12-01");
+
+        Figures(answer["total"], 3, 1, 0.3333, 1, 1, 0, 1.0, 2);
+        Assert.Equal(["E2", "E3"], overdue["items"]!.AsArray().Select(i => i!["dossierCode"]!.GetValue<string>()));
+        Assert.Equal([4, 4], overdue["items"]!.AsArray().Select(i => i!["status"]!.GetValue<int>()));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task GetDossiers_SameVersionSentAgainWithOtherContent_RefusedAndNotCounted(bool postgres)
+    {
+        using var factory = Create(postgres, NovemberGateway.Clock());
+        using var desk = factory.CreateClient(GatewayFactory.DeskKey);
+        using var reports = factory.CreateClient(ReportsKey);
+        await PutAsync(desk, "F1", 1, 2, At(11, 3), At(11, 3), At(11, 6, 17), CommuneA, 2);
+
+        // Version 1 again, now saying the result is ready: a correction must be a new version.
+        await PutAsync(desk, "F1", 1, 9, At(11, 5), At(11, 3), At(11, 6, 17), CommuneA, 2, HttpStatusCode.Conflict);
+
+        // Still open (and overdue at the end of November): the refused version's finish was not recorded.
+        var answer = await GetAsync(reports, "/api/v1/indicators/dossiers?from=2026-11-01&to=2026-12-01");
+        Figures(answer["total"], 1, 1, 1.0, 0, 0, 0, null, 1);
+    }
+
     [Fact]
     public async Task PortalOutage_DuringStatusChanges_FiguresAreTheSame()
     {

@@ -58,7 +58,7 @@ internal static class IndicatorsKit
 
     public static async Task PutAsync(
         HttpClient desk, string dossier, long version, int status, DateTimeOffset changedAt, DateTimeOffset receivedAt, DateTimeOffset? dueAt,
-        string agency, int channel)
+        string agency, int channel, HttpStatusCode expected = HttpStatusCode.Accepted)
     {
         var body = new JsonObject
         {
@@ -84,7 +84,7 @@ internal static class IndicatorsKit
 
         using var response = await desk.PutAsJsonAsync($"/api/v1/portal/dossiers/{dossier}/status", body);
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"PUT {dossier} v{version}: {(int)response.StatusCode} {text}");
+        Assert.True(response.StatusCode == expected, $"PUT {dossier} v{version}: {(int)response.StatusCode} {text}");
     }
 
     public static async Task<JsonObject> GetAsync(HttpClient reports, string path)

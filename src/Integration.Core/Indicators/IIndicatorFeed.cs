@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Integration.Core.Store;
 
 namespace Integration.Core.Indicators;
 
@@ -11,12 +12,13 @@ namespace Integration.Core.Indicators;
 public interface IIndicatorFeed
 {
     /// <summary>
-    /// A status change the gateway has accepted, inside the transaction that stores it in the outbox
-    /// (so the fact and the change are committed together, in one round of commits), before the caller
-    /// is answered; not on delivery to the portal, so an outage of the portal changes no figure.
-    /// Reported again for a repeated version, which changes nothing.
+    /// The write that records a status change the gateway accepts, or null when nothing is kept. The caller runs it
+    /// in the transaction that stores the change in the outbox, in the round trip of the outbox's own statement
+    /// (<see cref="Outbox.OutboxStore.EnqueueAsync(DbConnection, DbTransaction, string, string, long, string, StoreCommand?, CancellationToken)"/>),
+    /// so the fact and the change are committed together, before the caller is answered; not on delivery to the
+    /// portal, so an outage of the portal changes no figure. Asked again for a repeated version, which changes nothing.
     /// </summary>
-    Task DossierStatusAcceptedAsync(DossierStatusFact fact, DbTransaction transaction, CancellationToken cancellationToken);
+    StoreCommand? DossierStatusAccepted(DossierStatusFact fact);
 
     /// <summary>A payment became paid, inside the transaction that marks it paid.</summary>
     Task PaymentPaidAsync(PaidPaymentFact fact, DbTransaction transaction, CancellationToken cancellationToken);
@@ -65,7 +67,7 @@ public sealed record AccountStatisticsFact(string LocalityCode, string? Locality
 /// <summary>The feed when no indicators module is added: every report is ignored.</summary>
 public sealed class NullIndicatorFeed : IIndicatorFeed
 {
-    public Task DossierStatusAcceptedAsync(DossierStatusFact fact, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
+    public StoreCommand? DossierStatusAccepted(DossierStatusFact fact) => null;
 
     public Task PaymentPaidAsync(PaidPaymentFact fact, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using Dapper;
 using Integration.Core.Monitoring;
@@ -82,8 +83,20 @@ public sealed class OutboxStore(GatewayStore store, TimeProvider time, IOptions<
     /// and the message announcing it commits both or neither. Call <see cref="OutboxSignal.Wake"/> after the
     /// commit when <see cref="OutboxEnqueueResult.Created"/>.
     /// </summary>
+    public Task<OutboxEnqueueResult> EnqueueAsync(
+        DbConnection connection, DbTransaction transaction, string topic, string key, long version, string payload, CancellationToken cancellationToken = default) =>
+        EnqueueAsync(connection, transaction, topic, key, version, payload, alongside: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="EnqueueAsync(DbConnection, DbTransaction, string, string, long, string, CancellationToken)"/>, and runs
+    /// <paramref name="alongside"/> (the caller's own write, e.g. a record derived from the item) first, in the round
+    /// trip of the item's first statement: on PostgreSQL the two go as one prepared batch, so the caller's write adds
+    /// no wait for the server to a request that already waits for the item's. It runs whether or not the version was
+    /// already stored.
+    /// </summary>
     public async Task<OutboxEnqueueResult> EnqueueAsync(
-        DbConnection connection, DbTransaction transaction, string topic, string key, long version, string payload, CancellationToken cancellationToken = default)
+        DbConnection connection, DbTransaction transaction, string topic, string key, long version, string payload, StoreCommand? alongside,
+        CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentException.ThrowIfNullOrEmpty(key);
@@ -93,13 +106,7 @@ public sealed class OutboxStore(GatewayStore store, TimeProvider time, IOptions<
         var now = time.GetUtcNow();
         var at = now.ToUnixTimeMilliseconds();
         var tx = transaction;
-
-        // PostgreSQL: lock the key's rows so that a concurrent claim (SKIP LOCKED) cannot send a higher
-        // version while this one is being added. SQLite's write transaction already excludes it.
-        var lockRows = store.Dialect == StoreDialect.Postgres ? " FOR UPDATE" : "";
-        var siblings = (await connection.QueryAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns("")} FROM outbox_items WHERE topic = @topic AND item_key = @key{lockRows}",
-            new { topic, key }, tx, cancellationToken: cancellationToken))).AsList();
+        var siblings = await SiblingsForUpdateAsync(connection, tx, topic, key, alongside, cancellationToken);
 
         if (siblings.FirstOrDefault(s => s.Version == version) is { } existing)
         {
@@ -142,6 +149,45 @@ public sealed class OutboxStore(GatewayStore store, TimeProvider time, IOptions<
         }
 
         return new OutboxEnqueueResult(row.ToItem(), true);
+    }
+
+    /// <summary>
+    /// The items of <paramref name="key"/>. PostgreSQL: locked, so that a concurrent claim (SKIP LOCKED) cannot send a
+    /// higher version while this one is being added, and read in one prepared batch after <paramref name="alongside"/>.
+    /// SQLite's write transaction already excludes a claim, and it has no round trip to save.
+    /// </summary>
+    private async Task<List<Row>> SiblingsForUpdateAsync(
+        DbConnection connection, DbTransaction transaction, string topic, string key, StoreCommand? alongside, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT {Columns("")} FROM outbox_items WHERE topic = @topic AND item_key = @key";
+        if (store.Dialect != StoreDialect.Postgres || !connection.CanCreateBatch)
+        {
+            if (alongside is not null)
+            {
+                await alongside.ExecuteAsync(connection, transaction, cancellationToken);
+            }
+
+            return (await connection.QueryAsync<Row>(new CommandDefinition(sql, new { topic, key }, transaction, cancellationToken: cancellationToken))).AsList();
+        }
+
+        await using var batch = connection.CreateBatch();
+        batch.Transaction = transaction;
+        if (alongside is not null)
+        {
+            batch.BatchCommands.Add(alongside.ToBatchCommand(batch));
+        }
+
+        batch.BatchCommands.Add(new StoreCommand(sql + " FOR UPDATE").With("topic", DbType.String, topic).With("key", DbType.String, key).ToBatchCommand(batch));
+        await batch.PrepareAsync(cancellationToken);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var parse = reader.GetRowParser<Row>();
+        var rows = new List<Row>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(parse(reader));
+        }
+
+        return rows;
     }
 
     /// <summary>
