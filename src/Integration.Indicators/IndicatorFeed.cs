@@ -15,9 +15,9 @@ namespace Integration.Indicators;
 /// </summary>
 /// <remarks>
 /// The dossier's upsert runs in every <c>PUT .../status</c>, so it is kept cheap: the outbox sends it to PostgreSQL in
-/// one prepared batch with its own first statement (no extra wait for the server), and it is short, so that parsing
-/// and planning it, once per pooled connection, costs little. Profiled, that parsing and planning on every call was
-/// most of its cost, and the extra round trip most of the rest; the indexes were not.
+/// one prepared batch with its own insert (no extra wait for the server; each pooled connection parses and plans it
+/// once), and it is short. Profiled, parsing and planning the earlier, longer form on every call was most of its cost,
+/// and its own round trip most of the rest; the indexes were not.
 /// </remarks>
 internal sealed class IndicatorFeed(GatewayStore store, TimeProvider time) : IIndicatorFeed
 {

@@ -13,7 +13,7 @@ public interface IIndicatorFeed
 {
     /// <summary>
     /// The write that records a status change the gateway accepts, or null when nothing is kept. The caller runs it
-    /// in the transaction that stores the change in the outbox, in the round trip of the outbox's own statement
+    /// in the transaction that stores the change in the outbox, in the round trip of the outbox's insert
     /// (<see cref="Outbox.OutboxStore.EnqueueAsync(DbConnection, DbTransaction, string, string, long, string, StoreCommand?, CancellationToken)"/>),
     /// so the fact and the change are committed together, before the caller is answered; not on delivery to the
     /// portal, so an outage of the portal changes no figure. Asked again for a repeated version, which changes nothing.

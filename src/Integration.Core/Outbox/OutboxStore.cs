@@ -89,10 +89,11 @@ public sealed class OutboxStore(GatewayStore store, TimeProvider time, IOptions<
 
     /// <summary>
     /// As <see cref="EnqueueAsync(DbConnection, DbTransaction, string, string, long, string, CancellationToken)"/>, and runs
-    /// <paramref name="alongside"/> (the caller's own write, e.g. a record derived from the item) first, in the round
-    /// trip of the item's first statement: on PostgreSQL the two go as one prepared batch, so the caller's write adds
-    /// no wait for the server to a request that already waits for the item's. It runs whether or not the version was
-    /// already stored.
+    /// <paramref name="alongside"/> (the caller's own write, e.g. a record derived from the item) just before the item's
+    /// insert, in its round trip: on PostgreSQL the two go as one prepared batch, so the caller's write adds no wait for
+    /// the server to a request that already waits for the item's. When the version is already stored, it runs on its own.
+    /// Being prepared, it should be an insert or upsert: a plan with a scan to choose, cached while a table is small,
+    /// would keep scanning it all once it is not.
     /// </summary>
     public async Task<OutboxEnqueueResult> EnqueueAsync(
         DbConnection connection, DbTransaction transaction, string topic, string key, long version, string payload, StoreCommand? alongside,
@@ -106,10 +107,22 @@ public sealed class OutboxStore(GatewayStore store, TimeProvider time, IOptions<
         var now = time.GetUtcNow();
         var at = now.ToUnixTimeMilliseconds();
         var tx = transaction;
-        var siblings = await SiblingsForUpdateAsync(connection, tx, topic, key, alongside, cancellationToken);
+
+        // PostgreSQL: lock the key's rows so that a concurrent claim (SKIP LOCKED) cannot send a higher
+        // version while this one is being added. SQLite's write transaction already excludes it. Not prepared:
+        // a plan cached while the table was small could keep scanning it all once it is not.
+        var lockRows = store.Dialect == StoreDialect.Postgres ? " FOR UPDATE" : "";
+        var siblings = (await connection.QueryAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns("")} FROM outbox_items WHERE topic = @topic AND item_key = @key{lockRows}",
+            new { topic, key }, tx, cancellationToken: cancellationToken))).AsList();
 
         if (siblings.FirstOrDefault(s => s.Version == version) is { } existing)
         {
+            if (alongside is not null)
+            {
+                await alongside.ExecuteAsync(connection, tx, cancellationToken);
+            }
+
             return new OutboxEnqueueResult(existing.ToItem(), false);
         }
 
@@ -118,26 +131,22 @@ public sealed class OutboxStore(GatewayStore store, TimeProvider time, IOptions<
             .OrderByDescending(s => s.Version)
             .FirstOrDefault();
         var id = Guid.CreateVersion7(now).ToString("N");
-        var inserted = await connection.QueryAsync<Row>(new CommandDefinition(
+        var insert = new StoreCommand(
             $"""
             INSERT INTO outbox_items (id, topic, item_key, version, payload, state, attempts, created_at, next_attempt_at, last_error, updated_at)
             VALUES (@id, @topic, @key, @version, @payload, @state, 0, @at, @at, @error, @at)
             ON CONFLICT (topic, item_key, version) DO NOTHING
             RETURNING {Columns("")}
-            """,
-            new
-            {
-                id,
-                topic,
-                key,
-                version,
-                payload,
-                state = sentLater is null ? Queued : Skipped,
-                at,
-                error = sentLater is null ? null : $"Superseded: version {sentLater.Version} had already been sent when this version arrived.",
-            },
-            tx,
-            cancellationToken: cancellationToken));
+            """)
+            .With("id", DbType.String, id)
+            .With("topic", DbType.String, topic)
+            .With("key", DbType.String, key)
+            .With("version", DbType.Int64, version)
+            .With("payload", DbType.String, payload)
+            .With("state", DbType.String, sentLater is null ? Queued : Skipped)
+            .With("at", DbType.Int64, at)
+            .With("error", DbType.String, sentLater is null ? null : $"Superseded: version {sentLater.Version} had already been sent when this version arrived.");
+        var inserted = await QueryAfterAsync(connection, tx, alongside, insert, cancellationToken);
         var row = inserted.FirstOrDefault();
         if (row is null)
         {
@@ -152,34 +161,40 @@ public sealed class OutboxStore(GatewayStore store, TimeProvider time, IOptions<
     }
 
     /// <summary>
-    /// The items of <paramref name="key"/>. PostgreSQL: locked, so that a concurrent claim (SKIP LOCKED) cannot send a
-    /// higher version while this one is being added, and read in one prepared batch after <paramref name="alongside"/>.
-    /// SQLite's write transaction already excludes a claim, and it has no round trip to save.
+    /// Runs <paramref name="alongside"/>, if any, then <paramref name="command"/>, and reads the latter's rows. PostgreSQL:
+    /// one batch, prepared, so each pooled connection parses and plans both once. Only for statements without a plan to
+    /// choose (inserts), whose cached plan cannot grow stale as the table grows. SQLite has no round trip to save.
     /// </summary>
-    private async Task<List<Row>> SiblingsForUpdateAsync(
-        DbConnection connection, DbTransaction transaction, string topic, string key, StoreCommand? alongside, CancellationToken cancellationToken)
+    private async Task<List<Row>> QueryAfterAsync(
+        DbConnection connection, DbTransaction transaction, StoreCommand? alongside, StoreCommand command, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT {Columns("")} FROM outbox_items WHERE topic = @topic AND item_key = @key";
-        if (store.Dialect != StoreDialect.Postgres || !connection.CanCreateBatch)
+        if (store.Dialect == StoreDialect.Postgres && connection.CanCreateBatch)
         {
+            await using var batch = connection.CreateBatch();
+            batch.Transaction = transaction;
             if (alongside is not null)
             {
-                await alongside.ExecuteAsync(connection, transaction, cancellationToken);
+                batch.BatchCommands.Add(alongside.ToBatchCommand(batch));
             }
 
-            return (await connection.QueryAsync<Row>(new CommandDefinition(sql, new { topic, key }, transaction, cancellationToken: cancellationToken))).AsList();
+            batch.BatchCommands.Add(command.ToBatchCommand(batch));
+            await batch.PrepareAsync(cancellationToken);
+            await using var batchReader = await batch.ExecuteReaderAsync(cancellationToken);
+            return await ReadRowsAsync(batchReader, cancellationToken);
         }
 
-        await using var batch = connection.CreateBatch();
-        batch.Transaction = transaction;
         if (alongside is not null)
         {
-            batch.BatchCommands.Add(alongside.ToBatchCommand(batch));
+            await alongside.ExecuteAsync(connection, transaction, cancellationToken);
         }
 
-        batch.BatchCommands.Add(new StoreCommand(sql + " FOR UPDATE").With("topic", DbType.String, topic).With("key", DbType.String, key).ToBatchCommand(batch));
-        await batch.PrepareAsync(cancellationToken);
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await using var single = command.ToCommand(connection, transaction);
+        await using var reader = await single.ExecuteReaderAsync(cancellationToken);
+        return await ReadRowsAsync(reader, cancellationToken);
+    }
+
+    private static async Task<List<Row>> ReadRowsAsync(DbDataReader reader, CancellationToken cancellationToken)
+    {
         var parse = reader.GetRowParser<Row>();
         var rows = new List<Row>();
         while (await reader.ReadAsync(cancellationToken))

@@ -24,8 +24,9 @@ public sealed class GatewayStore : IDisposable
             Dialect = StoreDialect.Postgres;
             // The gateway leaves no session state on a connection (no SET, temporary table, LISTEN or session-level
             // lock: its locks are transaction-scoped), so a pooled connection needs no reset when it is returned.
-            // Npgsql's reset is a DISCARD ALL, or seven statements once the connection holds a prepared statement
-            // (the indicator feed prepares its upsert): on every open, that cost more server time than the upsert.
+            // Npgsql's reset is a DISCARD ALL, or seven statements once the connection holds a prepared statement (the
+            // outbox prepares its insert and the write that rides with it): on every open, that cost more server time
+            // than the preparing saved.
             _postgres = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(o.ConnectionString) { NoResetOnClose = true }.ConnectionString);
         }
         else

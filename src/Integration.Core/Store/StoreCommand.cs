@@ -33,9 +33,9 @@ public sealed class StoreCommand(string sql)
         return command;
     }
 
-    internal async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    internal DbCommand ToCommand(DbConnection connection, DbTransaction transaction)
     {
-        await using var command = connection.CreateCommand();
+        var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = Sql;
         foreach (var (name, type, value) in _parameters)
@@ -43,6 +43,12 @@ public sealed class StoreCommand(string sql)
             command.Parameters.Add(Parameter(command.CreateParameter(), name, type, value));
         }
 
+        return command;
+    }
+
+    internal async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = ToCommand(connection, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
