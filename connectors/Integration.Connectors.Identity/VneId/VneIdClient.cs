@@ -87,7 +87,7 @@ internal sealed class VneIdClient(IVneIdApi api, IOptions<IdentityOptions> optio
 
     private static T? Read<T>(IApiResponse<T> response, string what) =>
         response.Error is { } error
-            ? throw new UpstreamErrorException(Upstream, $"The VNeID {what} endpoint answered something that is not the expected JSON.", inner: error)
+            ? throw new UpstreamErrorException(Upstream, $"The VNeID {what} endpoint answered something that is not the expected JSON.", inner: error.InnerException)
             : response.Content;
 }
 

@@ -43,7 +43,7 @@ internal sealed class ViettelClient(IViettelApi api, IOptions<TelcoOptions> opti
 
         if (response.Error is { } error)
         {
-            throw new UpstreamErrorException(Upstream, $"Viettel answered HTTP {(int?)response.StatusCode} with a body that is not the expected JSON.", inner: error);
+            throw new UpstreamErrorException(Upstream, $"Viettel answered HTTP {(int?)response.StatusCode} with a body that is not the expected JSON.", inner: error.InnerException);
         }
 
         var body = response.Content;

@@ -40,7 +40,7 @@ internal sealed class VnptClient(IVnptApi api)
         // maLoi 01 (not found) may come with HTTP 404: the body is read whatever the status.
         if (response.Error is { } error)
         {
-            throw new UpstreamErrorException(Upstream, $"VNPT answered HTTP {(int?)response.StatusCode} with a body that is not the expected JSON.", inner: error);
+            throw new UpstreamErrorException(Upstream, $"VNPT answered HTTP {(int?)response.StatusCode} with a body that is not the expected JSON.", inner: error.InnerException);
         }
 
         var body = response.Content;

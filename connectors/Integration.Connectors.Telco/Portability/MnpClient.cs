@@ -40,7 +40,7 @@ internal sealed class MnpClient(IMnpApi api)
 
         if (response.Error is { } error)
         {
-            throw new UpstreamErrorException(Upstream, "The portability lookup answered with a body that is not the expected JSON.", inner: error);
+            throw new UpstreamErrorException(Upstream, "The portability lookup answered with a body that is not the expected JSON.", inner: error.InnerException);
         }
 
         var body = response.Content;

@@ -194,7 +194,7 @@ internal sealed class ClientCredentialsTokenIssuer(
 
         if (response.Error is { } error)
         {
-            throw new UpstreamErrorException(upstream, $"The {upstream} token endpoint answered with something that is not the expected JSON.", inner: error);
+            throw new UpstreamErrorException(upstream, $"The {upstream} token endpoint answered with something that is not the expected JSON.", inner: error.InnerException);
         }
 
         var body = response.Content;

@@ -80,7 +80,8 @@ public static class UpstreamHttpClientExtensions
     /// only when the body is not the expected JSON; what the pipeline gives up with
     /// (<see cref="UpstreamTimeoutException"/>, <see cref="UpstreamUnavailableException"/>, cancellation)
     /// thrown as it is rather than wrapped; bodies buffered, so a retry or a resend after a refused
-    /// credential sends them again.
+    /// credential sends them again. Refit's error keeps the request (with its credential) and the raw answer:
+    /// connectors pass on only its <c>InnerException</c>, the serializer's.
     /// </summary>
     internal static RefitSettings RefitSettingsFor(JsonSerializerContext json, bool safeToRetry) => new(SystemTextJsonContentSerializer.ForContext(json))
     {
