@@ -25,11 +25,7 @@ public sealed class StoreCommand(string sql)
     {
         var command = batch.CreateBatchCommand();
         command.CommandText = Sql;
-        foreach (var (name, type, value) in _parameters)
-        {
-            command.Parameters.Add(Parameter(command.CreateParameter(), name, type, value));
-        }
-
+        AddParameters(command.Parameters, command.CreateParameter);
         return command;
     }
 
@@ -38,11 +34,7 @@ public sealed class StoreCommand(string sql)
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = Sql;
-        foreach (var (name, type, value) in _parameters)
-        {
-            command.Parameters.Add(Parameter(command.CreateParameter(), name, type, value));
-        }
-
+        AddParameters(command.Parameters, command.CreateParameter);
         return command;
     }
 
@@ -52,11 +44,15 @@ public sealed class StoreCommand(string sql)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static DbParameter Parameter(DbParameter parameter, string name, DbType type, object? value)
+    private void AddParameters(DbParameterCollection parameters, Func<DbParameter> create)
     {
-        parameter.ParameterName = "@" + name;
-        parameter.DbType = type;
-        parameter.Value = value ?? DBNull.Value;
-        return parameter;
+        foreach (var (name, type, value) in _parameters)
+        {
+            var parameter = create();
+            parameter.ParameterName = "@" + name;
+            parameter.DbType = type;
+            parameter.Value = value ?? DBNull.Value;
+            parameters.Add(parameter);
+        }
     }
 }
