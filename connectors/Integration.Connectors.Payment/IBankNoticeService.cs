@@ -1,3 +1,5 @@
+using Integration.Core.Problems;
+
 namespace Integration.Connectors.Payment;
 
 /// <summary>The collecting bank's credit notices for VietQR transfers, and the money an operator must look at.</summary>
@@ -13,7 +15,7 @@ public interface IBankNoticeService
     /// <param name="signature">The <c>X-Signature</c> header (hex HMAC-SHA256).</param>
     /// <param name="rawBody">The body exactly as received.</param>
     /// <param name="cancellationToken">Cancels the handling.</param>
-    Task<PaymentResult<BankNoticeReceipt>> HandleAsync(string? timestamp, string? signature, ReadOnlyMemory<byte> rawBody, CancellationToken cancellationToken);
+    Task<Result<BankNoticeReceipt, PaymentError>> HandleAsync(string? timestamp, string? signature, ReadOnlyMemory<byte> rawBody, CancellationToken cancellationToken);
 
     /// <summary>The newest flagged money (bank notices, and VNPAY IPNs for payments that could no longer take it), for operators.</summary>
     Task<IReadOnlyList<BankNoticeView>> ListFlaggedAsync(int limit, CancellationToken cancellationToken);

@@ -1,3 +1,5 @@
+using Integration.Core.Problems;
+
 namespace Integration.Connectors.Payment;
 
 /// <summary>
@@ -17,14 +19,14 @@ public interface IPaymentService
     /// <param name="idempotencyKey">The <c>Idempotency-Key</c> header (at most 255 printable ASCII characters).</param>
     /// <param name="request">The body.</param>
     /// <param name="cancellationToken">Cancels only until the key is claimed; after that the creation completes.</param>
-    Task<PaymentResult<PaymentCreation>> CreateAsync(string client, string? idempotencyKey, CreatePaymentRequest? request, CancellationToken cancellationToken);
+    Task<Result<PaymentCreation, PaymentError>> CreateAsync(string client, string? idempotencyKey, CreatePaymentRequest? request, CancellationToken cancellationToken);
 
     /// <summary>The payment with its events; <see cref="PaymentError.PaymentNotFound"/> when it does not exist or belongs to another client.</summary>
-    Task<PaymentResult<PaymentView>> GetAsync(string client, string paymentId, CancellationToken cancellationToken);
+    Task<Result<PaymentView, PaymentError>> GetAsync(string client, string paymentId, CancellationToken cancellationToken);
 
     /// <summary>
     /// The VietQR code of a payment as PNG; <see cref="PaymentError.PaymentNotFound"/> when it does not exist or belongs
     /// to another client, <see cref="PaymentError.NotVietQr"/> for a VNPAY payment.
     /// </summary>
-    Task<PaymentResult<byte[]>> GetQrPngAsync(string client, string paymentId, CancellationToken cancellationToken);
+    Task<Result<byte[], PaymentError>> GetQrPngAsync(string client, string paymentId, CancellationToken cancellationToken);
 }

@@ -1,3 +1,5 @@
+using Integration.Core.Problems;
+
 namespace Integration.Connectors.Payment;
 
 /// <summary>VNPAY's calls back to the gateway: the IPN (server to server) and the payer's return URL.</summary>
@@ -14,5 +16,5 @@ public interface IVnpayCallbacks
     /// Checks a VNPAY return URL's parameters for the calling client; <see cref="PaymentError.ReturnNotSigned"/> when
     /// they are not VNPAY's. Changes nothing: only the IPN and the reconciliation settle a payment.
     /// </summary>
-    Task<PaymentResult<VnpayReturnView>> VerifyReturnAsync(string client, IReadOnlyDictionary<string, string?> query, CancellationToken cancellationToken);
+    Task<Result<VnpayReturnView, PaymentError>> VerifyReturnAsync(string client, IReadOnlyDictionary<string, string?> query, CancellationToken cancellationToken);
 }

@@ -42,7 +42,7 @@ internal static class PaymentRequestValidator
         return null;
     }
 
-    public static PaymentResult<ValidPaymentRequest> Validate(CreatePaymentRequest? request, long maxAmount)
+    public static Result<ValidPaymentRequest, PaymentError> Validate(CreatePaymentRequest? request, long maxAmount)
     {
         if (request is null)
         {

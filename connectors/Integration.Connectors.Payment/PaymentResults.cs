@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using Integration.Core.Problems;
 
 namespace Integration.Connectors.Payment;
@@ -74,30 +73,4 @@ public abstract record PaymentError
     {
         public override string Code => PaymentProblemCodes.StaleTimestamp;
     }
-}
-
-/// <summary>What a payment operation gives back: its value, or the <see cref="PaymentError"/> it refused the request with.</summary>
-/// <typeparam name="T">The value of a success.</typeparam>
-public sealed class PaymentResult<T>
-    where T : notnull
-{
-    private PaymentResult(T? value, PaymentError? error)
-    {
-        Value = value;
-        Error = error;
-    }
-
-    /// <summary>The value; set when <see cref="Succeeded"/>.</summary>
-    public T? Value { get; }
-
-    /// <summary>Why the request was refused; set unless <see cref="Succeeded"/>.</summary>
-    public PaymentError? Error { get; }
-
-    [MemberNotNullWhen(true, nameof(Value))]
-    [MemberNotNullWhen(false, nameof(Error))]
-    public bool Succeeded => Error is null;
-
-    public static implicit operator PaymentResult<T>(T value) => new(value ?? throw new ArgumentNullException(nameof(value)), null);
-
-    public static implicit operator PaymentResult<T>(PaymentError error) => new(default, error ?? throw new ArgumentNullException(nameof(error)));
 }

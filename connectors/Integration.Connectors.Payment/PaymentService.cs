@@ -6,6 +6,7 @@ using Integration.Connectors.Payment.VietQr;
 using Integration.Connectors.Payment.Vnpay;
 using Integration.Core.Hosting;
 using Integration.Core.Monitoring;
+using Integration.Core.Problems;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -39,7 +40,7 @@ internal sealed class PaymentService(
     /// </summary>
     private static bool IsPaymentId(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigit);
 
-    public async Task<PaymentResult<PaymentCreation>> CreateAsync(string client, string? idempotencyKey, CreatePaymentRequest? request, CancellationToken cancellationToken)
+    public async Task<Result<PaymentCreation, PaymentError>> CreateAsync(string client, string? idempotencyKey, CreatePaymentRequest? request, CancellationToken cancellationToken)
     {
         if (PaymentRequestValidator.CheckKey(idempotencyKey) is { } invalidKey)
         {
@@ -57,7 +58,7 @@ internal sealed class PaymentService(
         return await telemetry.TrackAsync(Connector, "create", ct => CreateOnceAsync(client, idempotencyKey!, fingerprint, valid.Value, ct), cancellationToken);
     }
 
-    private async Task<PaymentResult<PaymentCreation>> CreateOnceAsync(string client, string key, string fingerprint, ValidPaymentRequest request, CancellationToken ct)
+    private async Task<Result<PaymentCreation, PaymentError>> CreateOnceAsync(string client, string key, string fingerprint, ValidPaymentRequest request, CancellationToken ct)
     {
         var owner = Guid.NewGuid().ToString("N");
         var lease = (long)_options.Idempotency.InFlightLease.TotalMilliseconds;
@@ -153,7 +154,7 @@ internal sealed class PaymentService(
     }
 
     /// <summary>What an existing record answers: its payment, 422 for another body, 409 while in flight; null when the in-flight lease has run out.</summary>
-    private async Task<PaymentResult<PaymentCreation>?> AnswerAsync(IdempotencyRow existing, string fingerprint, long now, CancellationToken ct)
+    private async Task<Result<PaymentCreation, PaymentError>?> AnswerAsync(IdempotencyRow existing, string fingerprint, long now, CancellationToken ct)
     {
         if (!string.Equals(existing.RequestHash, fingerprint, StringComparison.Ordinal))
         {
@@ -232,7 +233,7 @@ internal sealed class PaymentService(
         };
     }
 
-    public async Task<PaymentResult<PaymentView>> GetAsync(string client, string paymentId, CancellationToken cancellationToken)
+    public async Task<Result<PaymentView, PaymentError>> GetAsync(string client, string paymentId, CancellationToken cancellationToken)
     {
         if (await FindAsync(client, paymentId, cancellationToken) is not { } payment)
         {
@@ -249,7 +250,7 @@ internal sealed class PaymentService(
             events.Select(e => new PaymentEventView(PaymentTime.ToVietnam(e.At), e.FromStatus, e.ToStatus, e.Source, e.Detail)).ToList());
     }
 
-    public async Task<PaymentResult<byte[]>> GetQrPngAsync(string client, string paymentId, CancellationToken cancellationToken) =>
+    public async Task<Result<byte[], PaymentError>> GetQrPngAsync(string client, string paymentId, CancellationToken cancellationToken) =>
         await FindAsync(client, paymentId, cancellationToken) switch
         {
             null => new PaymentError.PaymentNotFound(),

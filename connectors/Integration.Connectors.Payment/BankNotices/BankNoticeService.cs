@@ -24,7 +24,7 @@ internal sealed class BankNoticeService(
     private readonly PaymentOptions _options = options.Value;
     private readonly BankNoticeSignature _signature = new(options.Value.BankNotices.Secret);
 
-    public async Task<PaymentResult<BankNoticeReceipt>> HandleAsync(string? timestamp, string? signature, ReadOnlyMemory<byte> rawBody, CancellationToken cancellationToken)
+    public async Task<Result<BankNoticeReceipt, PaymentError>> HandleAsync(string? timestamp, string? signature, ReadOnlyMemory<byte> rawBody, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         switch (_signature.Check(timestamp, signature, rawBody.Span, now, _options.BankNotices.Tolerance))
@@ -112,7 +112,7 @@ internal sealed class BankNoticeService(
         return new BankNoticeReceipt(row.TransactionId, row.Outcome, duplicate, row.PaymentId);
     }
 
-    private static PaymentResult<BankNoticeRow> Validate(BankNoticeBody? body, DateTimeOffset now)
+    private static Result<BankNoticeRow, PaymentError> Validate(BankNoticeBody? body, DateTimeOffset now)
     {
         if (body is null)
         {

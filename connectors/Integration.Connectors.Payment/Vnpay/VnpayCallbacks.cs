@@ -2,6 +2,7 @@ using System.Globalization;
 using Integration.Connectors.Payment.BankNotices;
 using Integration.Connectors.Payment.Store;
 using Integration.Core.Monitoring;
+using Integration.Core.Problems;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -131,7 +132,7 @@ internal sealed class VnpayCallbacks(
 
     private static string? NullIfEmptyOrZero(string? value) => string.IsNullOrEmpty(value) || value.All(c => c == '0') ? null : value;
 
-    public async Task<PaymentResult<VnpayReturnView>> VerifyReturnAsync(string client, IReadOnlyDictionary<string, string?> query, CancellationToken cancellationToken)
+    public async Task<Result<VnpayReturnView, PaymentError>> VerifyReturnAsync(string client, IReadOnlyDictionary<string, string?> query, CancellationToken cancellationToken)
     {
         if (!_signer.Verify(query))
         {

@@ -118,7 +118,7 @@ internal static class PaymentEndpoints
 
     private static string Client(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.Name) ?? "anonymous";
 
-    private static Results<Ok<T>, ProblemHttpResult> OkOrProblem<T>(PaymentResult<T> result, HttpResponse response)
+    private static Results<Ok<T>, ProblemHttpResult> OkOrProblem<T>(Result<T, PaymentError> result, HttpResponse response)
         where T : notnull =>
         result.Succeeded ? TypedResults.Ok(result.Value) : result.Error.ToProblem(response);
 }
