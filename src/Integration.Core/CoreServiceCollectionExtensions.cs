@@ -80,6 +80,7 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
         services.TryAddSingleton<ConnectorTelemetry>();
         services.AddHostedService(sp => sp.GetRequiredService<ConnectorTelemetry>());
+        services.AddHostedService<SqliteCheckpointer>();
 
         services.AddClusterScheduler(configuration);
         services.TryAddSingleton<RedisConnection>();

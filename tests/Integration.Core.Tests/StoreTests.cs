@@ -74,4 +74,26 @@ public sealed class StoreTests
             Assert.DoesNotContain(tables, t => t.StartsWith("qrtz_", StringComparison.Ordinal));
         }
     }
+
+    [Fact]
+    public async Task AuditRows_OnSqlite_ReachTheDatabaseFileWithoutACommitCheckpointing()
+    {
+        await using var host = await CoreHost.StartAsync();
+        var audit = host.Get<Integration.Core.Audit.AuditLog>();
+        var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(
+            host.Get<Microsoft.Extensions.Options.IOptions<StoreOptions>>().Value.ConnectionString).DataSource;
+        var before = new FileInfo(file).Length;
+
+        // Durable audit rows, committed by the audit writer, whose connection leaves checkpoints to the background.
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(async caller =>
+        {
+            for (var i = 0; i < 150; i++)
+            {
+                await audit.RecordLookupAsync("citizen_verify", "Identity", "kiểm tra", $"0010890{caller:00}{i:000}", "001*******45", "match");
+            }
+        }));
+
+        // 3,000 rows with their keyed hashes and indexes take well over half a megabyte once copied from the WAL.
+        await Eventually.TrueAsync(() => new FileInfo(file).Length - before > 512 * 1024, "the audit rows were checkpointed into the database file");
+    }
 }

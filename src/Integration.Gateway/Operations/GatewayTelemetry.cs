@@ -13,7 +13,9 @@ namespace Integration.Gateway.Operations;
 /// HttpClient spans to upstreams, whose W3C <c>traceparent</c> the upstream receives) and metrics (the
 /// gateway's meter, Polly's resilience events, ASP.NET Core and HttpClient), exported over OTLP when
 /// <c>Otlp:Endpoint</c> is set (<c>Otlp:Protocol</c> <c>grpc</c> or <c>http/protobuf</c>). Without an
-/// endpoint the spans still exist, so trace context still reaches upstreams and problem details.
+/// endpoint nothing would read a recorded span, so the gateway records only what its caller asked to be
+/// sampled (a <c>traceparent</c> with the sampled flag); the others are propagation-only spans, which still
+/// carry the trace context to upstreams and into problem details but cost no tags or enrichment per request.
 /// </summary>
 internal static class GatewayTelemetry
 {
@@ -21,9 +23,12 @@ internal static class GatewayTelemetry
 
     public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
+        var endpoint = configuration["Otlp:Endpoint"];
+        var exporting = !string.IsNullOrWhiteSpace(endpoint);
         var otel = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(ServiceName))
             .WithTracing(t => t
+                .SetSampler(exporting ? new ParentBasedSampler(new AlwaysOnSampler()) : new ParentBasedSampler(new AlwaysOffSampler()))
                 .AddSource(ConnectorActivity.SourceName)
                 .AddAspNetCoreInstrumentation(o =>
                 {
@@ -46,8 +51,7 @@ internal static class GatewayTelemetry
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation());
 
-        var endpoint = configuration["Otlp:Endpoint"];
-        if (!string.IsNullOrWhiteSpace(endpoint))
+        if (exporting && endpoint is not null)
         {
             var protocol = configuration["Otlp:Protocol"] == "http/protobuf" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
             otel.UseOtlpExporter(protocol, new Uri(endpoint));

@@ -33,42 +33,48 @@ internal sealed class ApiKeyAuthenticationHandler(
         Span<byte> presented = stackalloc byte[32];
         Span<byte> utf8 = Encoding.UTF8.GetMaxByteCount(key.Length) <= 256 ? stackalloc byte[256] : new byte[Encoding.UTF8.GetMaxByteCount(key.Length)];
         SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(key, utf8)], presented);
-        GatewayClient? match = null;
-        foreach (var (client, expected) in KnownHashes(gateway.CurrentValue))
+        Task<AuthenticateResult>? match = null;
+        foreach (var known in KnownClients(gateway.CurrentValue))
         {
-            if (CryptographicOperations.FixedTimeEquals(presented, expected))
+            if (CryptographicOperations.FixedTimeEquals(presented, known.Hash))
             {
-                match ??= client;
+                match ??= known.Result;
             }
         }
 
-        if (match is null)
-        {
-            return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
-        }
-
-        var claims = new List<Claim> { new(ClaimTypes.Name, match.Name) };
-        claims.AddRange(match.Scopes.Select(s => new Claim(Scopes.ClaimType, s)));
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+        return match ?? Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
     }
 
-    private static (GatewayOptions Options, (GatewayClient Client, byte[] Hash)[] Hashes)? _known;
+    /// <summary>A configured client: its key hash as bytes, and the (immutable) result that authenticates it.</summary>
+    private sealed record KnownClient(byte[] Hash, Task<AuthenticateResult> Result);
 
-    /// <summary>The configured key hashes as bytes, decoded once per configuration rather than per request.</summary>
-    private static (GatewayClient Client, byte[] Hash)[] KnownHashes(GatewayOptions options)
+    private static (GatewayOptions Options, KnownClient[] Clients)? _known;
+
+    /// <summary>
+    /// The configured clients, decoded once per configuration rather than per request: the key hashes as bytes,
+    /// and each client's principal (name and scopes), which nothing in the gateway changes after sign-in.
+    /// </summary>
+    private static KnownClient[] KnownClients(GatewayOptions options)
     {
         var known = _known;
         if (known is { } k && ReferenceEquals(k.Options, options))
         {
-            return k.Hashes;
+            return k.Clients;
         }
 
-        var hashes = options.Clients
-            .Select(c => (Client: c, Hash: c.KeyHash is { Length: 64 } hex ? Convert.FromHexString(hex) : new byte[32]))
+        var clients = options.Clients
+            .Select(c => new KnownClient(c.KeyHash is { Length: 64 } hex ? Convert.FromHexString(hex) : new byte[32], Authenticated(c)))
             .ToArray();
-        _known = (options, hashes);
-        return hashes;
+        _known = (options, clients);
+        return clients;
+    }
+
+    private static Task<AuthenticateResult> Authenticated(GatewayClient client)
+    {
+        var claims = new List<Claim> { new(ClaimTypes.Name, client.Name) };
+        claims.AddRange(client.Scopes.Select(s => new Claim(Scopes.ClaimType, s)));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
