@@ -361,6 +361,16 @@ public sealed class LinkedProcessTests : IAsyncLifetime
         await AssertProblemAsync(await SendAsync(client, "/api/v1/linked/not-an-id/steps/death_registration/retry", null, null),
             404, "not_found", "No linked process has this id.", null);
         Assert.Single(await SentAsync(Khaitu, dossier));
+
+        // The connector itself says why, as a typed error; only the host turns it into an HTTP answer.
+        var linked = factory.Services.GetRequiredService<ILinkedProcedures>();
+        Assert.IsType<LinkedError.ProcessCompleted>((await linked.CancelAsync(id, CancellationToken.None)).Error);
+        var step = Assert.IsType<LinkedError.StepNotFound>((await linked.RetryStepAsync(id, "burial", null, CancellationToken.None)).Error);
+        Assert.Equal(["death_registration", "residence_removal", "funeral_allowance"], step.Steps);
+        Assert.IsType<LinkedError.IdempotencyKeyMissing>((await linked.CreateDeathAsync("desk", " ", null, CancellationToken.None)).Error);
+        var invalid = Assert.IsType<LinkedError.Invalid>((await linked.CreateDeathAsync("desk", "k-" + dossier, null, CancellationToken.None)).Error);
+        Assert.Equal("body", Assert.Single(invalid.Errors).Field);
+        Assert.IsType<LinkedError.ProcessNotFound>((await linked.GetAsync("not-an-id", CancellationToken.None)).Error);
     }
 
     private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string path, JsonObject? body, string? key)
