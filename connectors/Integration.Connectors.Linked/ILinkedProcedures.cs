@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Integration.Core.Problems;
 
 namespace Integration.Connectors.Linked;
 
@@ -12,28 +13,31 @@ public interface ILinkedProcedures
     /// <summary>
     /// Validates and stores a birth process, then returns at once (the steps run in the background). The
     /// same <paramref name="idempotencyKey"/> with the same body returns the same process; with another body
-    /// a 422 <c>idempotency_key_reused</c>; none is a 400 <c>idempotency_key_missing</c>.
+    /// <see cref="LinkedError.IdempotencyKeyReused"/>; none is <see cref="LinkedError.IdempotencyKeyMissing"/>;
+    /// a dossier that already has a process is <see cref="LinkedError.ProcessExists"/>; every invalid field
+    /// (the key's too) is in <see cref="LinkedError.Invalid"/>.
     /// </summary>
-    Task<LinkedCreated> CreateBirthAsync(string client, string? idempotencyKey, LinkedBirthRequest? request, CancellationToken cancellationToken);
+    Task<Result<LinkedCreated, LinkedError>> CreateBirthAsync(string client, string? idempotencyKey, LinkedBirthRequest? request, CancellationToken cancellationToken);
 
     /// <summary>As <see cref="CreateBirthAsync"/>, for a death.</summary>
-    Task<LinkedCreated> CreateDeathAsync(string client, string? idempotencyKey, LinkedDeathRequest? request, CancellationToken cancellationToken);
+    Task<Result<LinkedCreated, LinkedError>> CreateDeathAsync(string client, string? idempotencyKey, LinkedDeathRequest? request, CancellationToken cancellationToken);
 
-    /// <summary>The process and its steps, personal data masked; null when there is none with this id.</summary>
-    Task<LinkedProcessView?> GetAsync(string linkedId, CancellationToken cancellationToken);
+    /// <summary>The process and its steps, personal data masked; <see cref="LinkedError.ProcessNotFound"/> when there is none with this id.</summary>
+    Task<Result<LinkedProcessView, LinkedError>> GetAsync(string linkedId, CancellationToken cancellationToken);
 
     /// <summary>
     /// Runs a failed (or waiting-to-retry) step again at once, with <paramref name="corrections"/> (sections of
     /// the creation body this step uses, e.g. <c>{"mother": {"idNumber": "..."}}</c>) merged into the request
-    /// first. 409 when the step cannot be retried.
+    /// first and validated as the creation is (<see cref="LinkedError.Invalid"/>).
+    /// <see cref="LinkedError.StepNotRetryable"/> when the step cannot be retried.
     /// </summary>
-    Task<LinkedProcessView> RetryStepAsync(string linkedId, string step, JsonObject? corrections, CancellationToken cancellationToken);
+    Task<Result<LinkedProcessView, LinkedError>> RetryStepAsync(string linkedId, string step, JsonObject? corrections, CancellationToken cancellationToken);
 
-    /// <summary>Cancels every step not done yet. 409 once completed.</summary>
-    Task<LinkedProcessView> CancelAsync(string linkedId, CancellationToken cancellationToken);
+    /// <summary>Cancels every step not done yet. <see cref="LinkedError.ProcessCompleted"/> once completed.</summary>
+    Task<Result<LinkedProcessView, LinkedError>> CancelAsync(string linkedId, CancellationToken cancellationToken);
 
     /// <summary>Processes in <paramref name="state"/> (operators: <c>needs_attention</c>), oldest first.</summary>
-    Task<IReadOnlyList<LinkedProcessView>> ListAsync(string? state, int? limit, CancellationToken cancellationToken);
+    Task<Result<IReadOnlyList<LinkedProcessView>, LinkedError>> ListAsync(string? state, int? limit, CancellationToken cancellationToken);
 }
 
 /// <summary>What a creation did.</summary>

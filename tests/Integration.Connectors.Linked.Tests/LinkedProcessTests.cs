@@ -257,14 +257,17 @@ public sealed class LinkedProcessTests : IAsyncLifetime
         var (reused, problem) = await PostAsync(client, "/api/v1/linked/deaths", other, key);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, reused.StatusCode);
         Assert.Equal("idempotency_key_reused", (string?)problem["code"]);
+        Assert.Equal("This Idempotency-Key was used with another request.", (string?)problem["title"]);
 
         var (missing, missingProblem) = await PostAsync(client, "/api/v1/linked/deaths", Death(Dossier(), Today()), null);
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
         Assert.Equal("idempotency_key_missing", (string?)missingProblem["code"]);
+        Assert.Equal("Idempotency-Key", (string?)missingProblem["errors"]![0]!["field"]);
 
         var (again, againProblem) = await PostAsync(client, "/api/v1/linked/deaths", body, "another-key-" + dossier);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         Assert.Equal("linked_process_exists", (string?)againProblem["code"]);
+        Assert.Equal($"Dossier {dossier} is process {a["linkedId"]}; read it with GET /api/v1/linked/{a["linkedId"]}.", (string?)againProblem["detail"]);
 
         await WaitForAsync(client, (string)a["linkedId"]!, "completed");
         Assert.Single(await SentAsync(Khaitu, dossier));
@@ -323,6 +326,90 @@ public sealed class LinkedProcessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         using var notAnId = await desk.PostAsync("/api/v1/linked/not-an-id/cancel", null);
         Assert.Equal(HttpStatusCode.NotFound, notAnId.StatusCode);
+    }
+
+    [Fact]
+    public async Task Refusals_EachCase_AnswerTheirStatusCodeTitleAndDetail()
+    {
+        using var factory = Create();
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+        using var ops = factory.CreateClient(GatewayFactory.OpsKey);
+        var dossier = Dossier();
+        var id = await CreateAsync(client, "deaths", Death(dossier, Today()));
+        await WaitForAsync(client, id, "completed");
+        const string Invalid = "The request is not valid.";
+
+        await AssertProblemAsync(await SendAsync(client, "/api/v1/linked/deaths", Death(Dossier(), Today()), "bad key"),
+            400, "invalid_field", Invalid, "The Idempotency-Key must be 1-200 visible ASCII characters.", "Idempotency-Key");
+        await AssertProblemAsync(await SendAsync(client, "/api/v1/linked/births", null, "null-body-" + dossier),
+            400, "missing_field", Invalid, "A JSON body is required.", "body");
+        await AssertProblemAsync(await ops.GetAsync("/api/v1/linked/attention?limit=0"),
+            400, "invalid_field", Invalid, "limit must be between 1 and 500.", "limit");
+        await AssertProblemAsync(await SendAsync(client, $"/api/v1/linked/{id}/steps/burial/retry", null, null),
+            404, "not_found", "No such step.", "A death process has the steps death_registration, residence_removal, funeral_allowance.");
+        await AssertProblemAsync(await SendAsync(client, $"/api/v1/linked/{id}/steps/death_registration/retry", new JsonObject { ["funeral"] = new JsonObject() }, null),
+            400, "invalid_field", Invalid, "funeral cannot be corrected on step death_registration; it takes deceased, requester.", "funeral");
+        await AssertProblemAsync(await SendAsync(client, $"/api/v1/linked/{id}/steps/death_registration/retry", new JsonObject { ["deceased"] = new JsonObject { ["fullName"] = 5 } }, null),
+            400, "invalid_field_type", Invalid, "deceased.fullName has the wrong type.", "deceased.fullName");
+        await AssertProblemAsync(await SendAsync(client, $"/api/v1/linked/{id}/steps/death_registration/retry", null, null),
+            409, "step_not_retryable", "This step cannot be retried now.",
+            "Only a failed step (or one waiting for its next attempt) of a process that is not cancelled can be retried.");
+        await AssertProblemAsync(await SendAsync(client, $"/api/v1/linked/{id}/cancel", null, null),
+            409, "process_completed", "A completed process cannot be cancelled.", null);
+        await AssertProblemAsync(await client.GetAsync("/api/v1/linked/0123456789abcdef0123456789abcdef"),
+            404, "not_found", "No linked process has this id.", null);
+        await AssertProblemAsync(await SendAsync(client, "/api/v1/linked/not-an-id/steps/death_registration/retry", null, null),
+            404, "not_found", "No linked process has this id.", null);
+        Assert.Single(await SentAsync(Khaitu, dossier));
+
+        // The connector itself says why, as a typed error; only the host turns it into an HTTP answer.
+        var linked = factory.Services.GetRequiredService<ILinkedProcedures>();
+        Assert.IsType<LinkedError.ProcessCompleted>((await linked.CancelAsync(id, CancellationToken.None)).Error);
+        var step = Assert.IsType<LinkedError.StepNotFound>((await linked.RetryStepAsync(id, "burial", null, CancellationToken.None)).Error);
+        Assert.Equal(["death_registration", "residence_removal", "funeral_allowance"], step.Steps);
+        Assert.IsType<LinkedError.IdempotencyKeyMissing>((await linked.CreateDeathAsync("desk", " ", null, CancellationToken.None)).Error);
+        var invalid = Assert.IsType<LinkedError.Invalid>((await linked.CreateDeathAsync("desk", "k-" + dossier, null, CancellationToken.None)).Error);
+        Assert.Equal("body", Assert.Single(invalid.Errors).Field);
+        Assert.IsType<LinkedError.ProcessNotFound>((await linked.GetAsync("not-an-id", CancellationToken.None)).Error);
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string path, JsonObject? body, string? key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = body is null ? new StringContent("null", System.Text.Encoding.UTF8, "application/json") : System.Net.Http.Json.JsonContent.Create(body),
+        };
+        if (key is not null)
+        {
+            request.Headers.Add("Idempotency-Key", key);
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, int status, string code, string title, string? detail, string? field = null)
+    {
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            var problem = JsonNode.Parse(text)!.AsObject();
+            Assert.True((int)response.StatusCode == status, $"{(int)response.StatusCode} {text}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(code, (string?)problem["code"]);
+            Assert.Equal(title, (string?)problem["title"]);
+            Assert.Equal(detail, (string?)problem["detail"]);
+            Assert.Equal(status, (int?)problem["status"]);
+            if (field is null)
+            {
+                Assert.Null(problem["errors"]);
+            }
+            else
+            {
+                var error = Assert.Single(problem["errors"]!.AsArray())!;
+                Assert.Equal(field, (string?)error["field"]);
+                Assert.Equal(code, (string?)error["code"]);
+            }
+        }
     }
 
     private static async Task WaitForStepAsync(HttpClient client, string id, string step, string state) =>

@@ -6,19 +6,20 @@ using Integration.Core.Validation;
 namespace Integration.Connectors.Linked.Processes;
 
 /// <summary>
-/// Checks a linked dossier before anything is stored or sent: every bad field is named in one 400. ID
+/// Checks a linked dossier before anything is stored or sent: every bad field is named in one
+/// <see cref="LinkedError.Invalid"/>. ID
 /// numbers are 12-digit CCCDs (the national systems key on the personal ID number, not the old 9-digit
 /// CMND) whose implied birth year is not in the future; a mother's number must be a woman's and a
 /// father's a man's (the century digit's parity); dates are <c>yyyy-MM-dd</c>.
 /// </summary>
 internal static partial class LinkedRequestValidator
 {
-    public static void Validate(LinkedBirthRequest? r, DateOnly today)
+    public static Result<LinkedBirthRequest, LinkedError> Validate(LinkedBirthRequest? r, DateOnly today)
     {
         var e = new Errors(today);
         if (r is null)
         {
-            throw GatewayProblemException.Validation("body", ProblemCodes.MissingField, "A JSON body is required.");
+            return BodyMissing();
         }
 
         e.DossierCode(r.DossierCode);
@@ -74,15 +75,15 @@ internal static partial class LinkedRequestValidator
             }
         }
 
-        e.ThrowIfAny();
+        return e.Count == 0 ? r : new LinkedError.Invalid(e.List);
     }
 
-    public static void Validate(LinkedDeathRequest? r, DateOnly today)
+    public static Result<LinkedDeathRequest, LinkedError> Validate(LinkedDeathRequest? r, DateOnly today)
     {
         var e = new Errors(today);
         if (r is null)
         {
-            throw GatewayProblemException.Validation("body", ProblemCodes.MissingField, "A JSON body is required.");
+            return BodyMissing();
         }
 
         e.DossierCode(r.DossierCode);
@@ -117,8 +118,10 @@ internal static partial class LinkedRequestValidator
             }
         }
 
-        e.ThrowIfAny();
+        return e.Count == 0 ? r : new LinkedError.Invalid(e.List);
     }
+
+    private static LinkedError.Invalid BodyMissing() => new([new FieldError("body", ProblemCodes.MissingField, "A JSON body is required.")]);
 
     internal static bool IsDossierCode(string? value) => value is not null && DossierPattern().IsMatch(value);
 
@@ -140,6 +143,10 @@ internal static partial class LinkedRequestValidator
     private sealed class Errors(DateOnly today)
     {
         private readonly List<FieldError> _errors = [];
+
+        public int Count => _errors.Count;
+
+        public IReadOnlyList<FieldError> List => _errors;
 
         public void Add(string field, string code, string message)
         {
@@ -242,14 +249,6 @@ internal static partial class LinkedRequestValidator
                 Name(q.FullName, "requester.fullName");
                 Id(q.IdNumber, "requester.idNumber");
                 Text(q.Relation, "requester.relation", 50);
-            }
-        }
-
-        public void ThrowIfAny()
-        {
-            if (_errors.Count > 0)
-            {
-                throw GatewayProblemException.Validation(_errors);
             }
         }
     }

@@ -20,84 +20,108 @@ internal sealed class LinkedService(
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
-    public Task<LinkedCreated> CreateBirthAsync(string client, string? idempotencyKey, LinkedBirthRequest? request, CancellationToken cancellationToken)
+    public async Task<Result<LinkedCreated, LinkedError>> CreateBirthAsync(
+        string client, string? idempotencyKey, LinkedBirthRequest? request, CancellationToken cancellationToken)
     {
         var key = Key(idempotencyKey);
-        LinkedRequestValidator.Validate(request, VietnamTime.Today(time));
-        return CreateAsync(client, key, LinkedSteps.Birth, request!.DossierCode!, request, null, request.Requester!.IdNumber!, cancellationToken);
-    }
-
-    public Task<LinkedCreated> CreateDeathAsync(string client, string? idempotencyKey, LinkedDeathRequest? request, CancellationToken cancellationToken)
-    {
-        var key = Key(idempotencyKey);
-        LinkedRequestValidator.Validate(request, VietnamTime.Today(time));
-        return CreateAsync(client, key, LinkedSteps.Death, request!.DossierCode!, null, request, request.Requester!.IdNumber!, cancellationToken);
-    }
-
-    public async Task<LinkedProcessView?> GetAsync(string linkedId, CancellationToken cancellationToken)
-    {
-        if (!IsId(linkedId))
+        if (!key.Succeeded)
         {
-            return null;
+            return key.Error;
         }
 
-        return await store.GetAsync(linkedId, cancellationToken) is { } found ? View(found.Process, found.Steps) : null;
+        var valid = LinkedRequestValidator.Validate(request, VietnamTime.Today(time));
+        return valid.Succeeded
+            ? await CreateAsync(client, key.Value, LinkedSteps.Birth, valid.Value.DossierCode!, valid.Value, null, valid.Value.Requester!.IdNumber!, cancellationToken)
+            : valid.Error;
     }
 
-    public async Task<LinkedProcessView> RetryStepAsync(string linkedId, string step, JsonObject? corrections, CancellationToken cancellationToken)
+    public async Task<Result<LinkedCreated, LinkedError>> CreateDeathAsync(
+        string client, string? idempotencyKey, LinkedDeathRequest? request, CancellationToken cancellationToken)
     {
-        var (process, _) = await FindAsync(linkedId, cancellationToken);
-        var definition = LinkedSteps.Find(process.Kind, step)
-            ?? throw new GatewayProblemException(404, ProblemCodes.NotFound, "No such step.",
-                $"A {process.Kind} process has the steps {string.Join(", ", LinkedSteps.For(process.Kind).Select(s => s.Name))}.");
+        var key = Key(idempotencyKey);
+        if (!key.Succeeded)
+        {
+            return key.Error;
+        }
+
+        var valid = LinkedRequestValidator.Validate(request, VietnamTime.Today(time));
+        return valid.Succeeded
+            ? await CreateAsync(client, key.Value, LinkedSteps.Death, valid.Value.DossierCode!, null, valid.Value, valid.Value.Requester!.IdNumber!, cancellationToken)
+            : valid.Error;
+    }
+
+    public async Task<Result<LinkedProcessView, LinkedError>> GetAsync(string linkedId, CancellationToken cancellationToken) =>
+        await ViewAsync(linkedId, cancellationToken) is { } view ? view : new LinkedError.ProcessNotFound();
+
+    public async Task<Result<LinkedProcessView, LinkedError>> RetryStepAsync(string linkedId, string step, JsonObject? corrections, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(linkedId, cancellationToken) is not { } process)
+        {
+            return new LinkedError.ProcessNotFound();
+        }
+
+        if (LinkedSteps.Find(process.Kind, step) is not { } definition)
+        {
+            return new LinkedError.StepNotFound(process.Kind, LinkedSteps.For(process.Kind).Select(s => s.Name).ToList());
+        }
+
         string? requestData = null;
         if (corrections is { Count: > 0 })
         {
-            requestData = Correct(process, definition, corrections);
+            var corrected = Correct(process, definition, corrections);
+            if (!corrected.Succeeded)
+            {
+                return corrected.Error;
+            }
+
+            requestData = corrected.Value;
         }
 
         switch (await store.RetryAsync(process.Id, step, requestData, cancellationToken))
         {
             case null:
-                throw NotFound();
+                return new LinkedError.ProcessNotFound();
             case false:
-                throw new GatewayProblemException(409, "step_not_retryable", "This step cannot be retried now.",
-                    "Only a failed step (or one waiting for its next attempt) of a process that is not cancelled can be retried.");
+                return new LinkedError.StepNotRetryable();
         }
 
         audit.Record(new AuditRecord("linked.retry", LinkedServiceCollectionExtensions.ConnectorName, requestData is null ? "retried" : "corrected",
             $"lien thong {process.Kind} {process.DossierCode} {step}"));
         Log.StepRetried(logger, process.Id, step, requestData is null ? "" : " with corrected fields");
         signal.Wake();
-        return (await GetAsync(process.Id, cancellationToken))!;
+        return await GetAsync(process.Id, cancellationToken);
     }
 
-    public async Task<LinkedProcessView> CancelAsync(string linkedId, CancellationToken cancellationToken)
+    public async Task<Result<LinkedProcessView, LinkedError>> CancelAsync(string linkedId, CancellationToken cancellationToken)
     {
-        var (process, _) = await FindAsync(linkedId, cancellationToken);
+        if (await FindAsync(linkedId, cancellationToken) is not { } process)
+        {
+            return new LinkedError.ProcessNotFound();
+        }
+
         switch (await store.CancelAsync(process.Id, cancellationToken))
         {
             case null:
-                throw NotFound();
+                return new LinkedError.ProcessNotFound();
             case false:
-                throw new GatewayProblemException(409, "process_completed", "A completed process cannot be cancelled.");
+                return new LinkedError.ProcessCompleted();
         }
 
         audit.Record(new AuditRecord("linked.cancel", LinkedServiceCollectionExtensions.ConnectorName, "cancelled", $"lien thong {process.Kind} {process.DossierCode}"));
         Log.ProcessCancelled(logger, process.Id);
-        return (await GetAsync(process.Id, cancellationToken))!;
+        return await GetAsync(process.Id, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<LinkedProcessView>> ListAsync(string? state, int? limit, CancellationToken cancellationToken)
+    public async Task<Result<IReadOnlyList<LinkedProcessView>, LinkedError>> ListAsync(string? state, int? limit, CancellationToken cancellationToken)
     {
         if (state is not null and not (LinkedStore.Running or LinkedStore.Completed or LinkedStore.NeedsAttention or LinkedStore.Cancelled))
         {
-            throw GatewayProblemException.Validation("state", ProblemCodes.InvalidField, "state must be running, completed, needs_attention or cancelled.");
+            return Invalid("state", ProblemCodes.InvalidField, "state must be running, completed, needs_attention or cancelled.");
         }
 
         if (limit is < 1 or > 500)
         {
-            throw GatewayProblemException.Validation("limit", ProblemCodes.InvalidField, "limit must be between 1 and 500.");
+            return Invalid("limit", ProblemCodes.InvalidField, "limit must be between 1 and 500.");
         }
 
         var views = new List<LinkedProcessView>();
@@ -112,7 +136,7 @@ internal sealed class LinkedService(
         return views;
     }
 
-    private async Task<LinkedCreated> CreateAsync(
+    private async Task<Result<LinkedCreated, LinkedError>> CreateAsync(
         string client, string key, string kind, string dossierCode, LinkedBirthRequest? birth, LinkedDeathRequest? death, string requesterId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -126,11 +150,9 @@ internal sealed class LinkedService(
         switch (outcome)
         {
             case CreateOutcome.SameKey when stored.RequestHash != row.RequestHash || stored.Kind != kind:
-                throw new GatewayProblemException(422, ProblemCodes.IdempotencyKeyReused, "This Idempotency-Key was used with another request.",
-                    "Send a new Idempotency-Key for a new dossier; repeat a request only with exactly the same body.");
+                return new LinkedError.IdempotencyKeyReused();
             case CreateOutcome.SameDossier:
-                throw new GatewayProblemException(409, "linked_process_exists", "This dossier already has a linked process.",
-                    $"Dossier {dossierCode} is process {stored.Id}; read it with GET /api/v1/linked/{stored.Id}.");
+                return new LinkedError.ProcessExists(dossierCode, stored.Id);
             case CreateOutcome.Created:
                 audit.Record(new AuditRecord("linked.create", LinkedServiceCollectionExtensions.ConnectorName, "accepted",
                     $"lien thong {kind} {dossierCode}", PersonalDataMask.IdNumber(requesterId), protector.Hash("subject", requesterId)));
@@ -139,11 +161,12 @@ internal sealed class LinkedService(
                 break;
         }
 
-        var view = await GetAsync(stored.Id, cancellationToken) ?? throw new InvalidOperationException("The process just stored is gone.");
+        var view = await ViewAsync(stored.Id, cancellationToken) ?? throw new InvalidOperationException("The process just stored is gone.");
         return new LinkedCreated(outcome != CreateOutcome.Created, view);
     }
 
-    private string Correct(ProcessRow process, StepDefinition definition, JsonObject corrections)
+    /// <summary>The stored request with <paramref name="corrections"/> merged in, validated and protected again.</summary>
+    private Result<string, LinkedError> Correct(ProcessRow process, StepDefinition definition, JsonObject corrections)
     {
         var errors = corrections
             .Where(c => !definition.Correctable.Contains(c.Key, StringComparer.Ordinal))
@@ -152,7 +175,7 @@ internal sealed class LinkedService(
             .ToList();
         if (errors.Count > 0)
         {
-            throw GatewayProblemException.Validation(errors);
+            return new LinkedError.Invalid(errors);
         }
 
         var request = codec.RequestNode(process);
@@ -176,19 +199,21 @@ internal sealed class LinkedService(
         {
             if (process.Kind == LinkedSteps.Birth)
             {
-                var birth = JsonSerializer.Deserialize(json, LinkedJsonContext.Default.LinkedBirthRequest);
-                LinkedRequestValidator.Validate(birth, VietnamTime.Today(time));
-                return codec.Protect(JsonSerializer.Serialize(birth!, LinkedJsonContext.Default.LinkedBirthRequest), process.Id);
+                var birth = LinkedRequestValidator.Validate(JsonSerializer.Deserialize(json, LinkedJsonContext.Default.LinkedBirthRequest), VietnamTime.Today(time));
+                return birth.Succeeded
+                    ? codec.Protect(JsonSerializer.Serialize(birth.Value, LinkedJsonContext.Default.LinkedBirthRequest), process.Id)
+                    : birth.Error;
             }
 
-            var death = JsonSerializer.Deserialize(json, LinkedJsonContext.Default.LinkedDeathRequest);
-            LinkedRequestValidator.Validate(death, VietnamTime.Today(time));
-            return codec.Protect(JsonSerializer.Serialize(death!, LinkedJsonContext.Default.LinkedDeathRequest), process.Id);
+            var death = LinkedRequestValidator.Validate(JsonSerializer.Deserialize(json, LinkedJsonContext.Default.LinkedDeathRequest), VietnamTime.Today(time));
+            return death.Succeeded
+                ? codec.Protect(JsonSerializer.Serialize(death.Value, LinkedJsonContext.Default.LinkedDeathRequest), process.Id)
+                : death.Error;
         }
         catch (JsonException ex)
         {
             var field = string.IsNullOrEmpty(ex.Path) ? "body" : ex.Path.TrimStart('$', '.');
-            throw GatewayProblemException.Validation(field, ProblemCodes.InvalidFieldType, $"{field} has the wrong type.");
+            return Invalid(field, ProblemCodes.InvalidFieldType, $"{field} has the wrong type.");
         }
     }
 
@@ -211,25 +236,26 @@ internal sealed class LinkedService(
                 ? d.View(JsonNode.Parse(codec.Unprotect(s.Result, s.Id))!.AsObject())
                 : null)).ToList());
 
-    private async Task<(ProcessRow Process, IReadOnlyList<StepRow> Steps)> FindAsync(string linkedId, CancellationToken cancellationToken) =>
-        IsId(linkedId) && await store.GetAsync(linkedId, cancellationToken) is { } found ? found : throw NotFound();
+    private async Task<LinkedProcessView?> ViewAsync(string linkedId, CancellationToken cancellationToken) =>
+        IsId(linkedId) && await store.GetAsync(linkedId, cancellationToken) is { } found ? View(found.Process, found.Steps) : null;
 
-    private static GatewayProblemException NotFound() => new(404, ProblemCodes.NotFound, "No linked process has this id.");
+    private async Task<ProcessRow?> FindAsync(string linkedId, CancellationToken cancellationToken) =>
+        IsId(linkedId) && await store.GetAsync(linkedId, cancellationToken) is { } found ? found.Process : null;
 
     private static bool IsId(string? id) => id is { Length: 32 } && id.All(char.IsAsciiHexDigitLower);
 
-    private static string Key(string? idempotencyKey)
+    private static LinkedError.Invalid Invalid(string field, string code, string message) => new([new FieldError(field, code, message)]);
+
+    private static Result<string, LinkedError> Key(string? idempotencyKey)
     {
         if (string.IsNullOrWhiteSpace(idempotencyKey))
         {
-            throw GatewayProblemException.Validation(IdempotencyKeyHeader, ProblemCodes.IdempotencyKeyMissing,
-                "An Idempotency-Key header is required: a linked dossier is accepted once per key.");
+            return new LinkedError.IdempotencyKeyMissing();
         }
 
         if (idempotencyKey.Length > 200 || idempotencyKey.Any(c => c < 0x21 || c > 0x7e))
         {
-            throw GatewayProblemException.Validation(IdempotencyKeyHeader, ProblemCodes.InvalidField,
-                "The Idempotency-Key must be 1-200 visible ASCII characters.");
+            return Invalid(IdempotencyKeyHeader, ProblemCodes.InvalidField, "The Idempotency-Key must be 1-200 visible ASCII characters.");
         }
 
         return idempotencyKey;

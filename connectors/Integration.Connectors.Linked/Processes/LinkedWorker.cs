@@ -153,7 +153,7 @@ internal sealed class LinkedWorker(
                 OperationCanceledException when budget.IsCancellationRequested => "The attempt did not finish within the step's lease.",
                 _ => $"{ex.GetType().Name}: {ex.Message}",
             };
-            await RetryLaterAsync(claimed, o, error, (ex as GatewayProblemException)?.RetryAfter);
+            await RetryLaterAsync(claimed, o, error, (ex as UpstreamException)?.RetryAfter);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json.Nodes;
 using Integration.Connectors.Linked;
 using Integration.Core.Problems;
+using Integration.Gateway.Problems;
 using Integration.Gateway.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -52,36 +53,46 @@ internal static class LinkedEndpoints
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<LinkedProcessView>>> ListNeedingAttentionAsync([FromQuery] int? limit, ILinkedProcedures linked, CancellationToken ct) =>
-        TypedResults.Ok(await linked.ListAsync("needs_attention", limit, ct));
+    private static async Task<Results<Ok<IReadOnlyList<LinkedProcessView>>, ProblemHttpResult>> ListNeedingAttentionAsync(
+        [FromQuery] int? limit, ILinkedProcedures linked, CancellationToken ct) =>
+        OkOrProblem(await linked.ListAsync("needs_attention", limit, ct));
 
-    private static async Task<Accepted<LinkedProcessView>> CreateBirthAsync(
+    private static async Task<Results<Accepted<LinkedProcessView>, ProblemHttpResult>> CreateBirthAsync(
         HttpContext http, [FromHeader(Name = IdempotencyKeyHeader)] string? key, [FromBody] LinkedBirthRequest? request, ILinkedProcedures linked, CancellationToken ct) =>
-        Accepted(http, await linked.CreateBirthAsync(Client(http.User), key, request, ct));
+        AcceptedOrProblem(http, await linked.CreateBirthAsync(Client(http.User), key, request, ct));
 
-    private static async Task<Accepted<LinkedProcessView>> CreateDeathAsync(
+    private static async Task<Results<Accepted<LinkedProcessView>, ProblemHttpResult>> CreateDeathAsync(
         HttpContext http, [FromHeader(Name = IdempotencyKeyHeader)] string? key, [FromBody] LinkedDeathRequest? request, ILinkedProcedures linked, CancellationToken ct) =>
-        Accepted(http, await linked.CreateDeathAsync(Client(http.User), key, request, ct));
+        AcceptedOrProblem(http, await linked.CreateDeathAsync(Client(http.User), key, request, ct));
 
-    private static async Task<Ok<LinkedProcessView>> GetAsync(string linkedId, ILinkedProcedures linked, CancellationToken ct) =>
-        TypedResults.Ok(await linked.GetAsync(linkedId, ct) ?? throw new GatewayProblemException(404, ProblemCodes.NotFound, "No linked process has this id."));
+    private static async Task<Results<Ok<LinkedProcessView>, ProblemHttpResult>> GetAsync(string linkedId, ILinkedProcedures linked, CancellationToken ct) =>
+        OkOrProblem(await linked.GetAsync(linkedId, ct));
 
-    private static async Task<Ok<LinkedProcessView>> RetryStepAsync(
+    private static async Task<Results<Ok<LinkedProcessView>, ProblemHttpResult>> RetryStepAsync(
         string linkedId, string step, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] JsonObject? corrections, ILinkedProcedures linked, CancellationToken ct) =>
-        TypedResults.Ok(await linked.RetryStepAsync(linkedId, step, corrections, ct));
+        OkOrProblem(await linked.RetryStepAsync(linkedId, step, corrections, ct));
 
-    private static async Task<Ok<LinkedProcessView>> CancelAsync(string linkedId, ILinkedProcedures linked, CancellationToken ct) =>
-        TypedResults.Ok(await linked.CancelAsync(linkedId, ct));
+    private static async Task<Results<Ok<LinkedProcessView>, ProblemHttpResult>> CancelAsync(string linkedId, ILinkedProcedures linked, CancellationToken ct) =>
+        OkOrProblem(await linked.CancelAsync(linkedId, ct));
 
-    private static Accepted<LinkedProcessView> Accepted(HttpContext http, LinkedCreated created)
+    private static Results<Accepted<LinkedProcessView>, ProblemHttpResult> AcceptedOrProblem(HttpContext http, Result<LinkedCreated, LinkedError> created)
     {
-        if (created.Replayed)
+        if (!created.Succeeded)
+        {
+            return created.Error.ToProblem();
+        }
+
+        if (created.Value.Replayed)
         {
             http.Response.Headers["Idempotent-Replayed"] = "true";
         }
 
-        return TypedResults.Accepted("/api/v1/linked/" + created.Process.LinkedId, created.Process);
+        return TypedResults.Accepted("/api/v1/linked/" + created.Value.Process.LinkedId, created.Value.Process);
     }
+
+    private static Results<Ok<T>, ProblemHttpResult> OkOrProblem<T>(Result<T, LinkedError> result)
+        where T : notnull =>
+        result.Succeeded ? TypedResults.Ok(result.Value) : result.Error.ToProblem();
 
     private static string Client(ClaimsPrincipal user) => user.Identity?.Name ?? "anonymous";
 }
