@@ -93,7 +93,9 @@ internal sealed class VneIdClient(IVneIdApi api, IOptions<IdentityOptions> optio
 
 /// <summary>
 /// A sign-in that ends on the return URL with <see cref="GatewayProblemException.Code"/> as its
-/// <c>error</c> parameter rather than with a problem-details answer.
+/// <c>error</c> parameter rather than with a problem-details answer: the broker catches it inside the
+/// callback, so its status is never answered to anyone (it is a <see cref="GatewayProblemException"/> only so
+/// the connector's telemetry records the call as rejected with that code).
 /// </summary>
 internal sealed class VneIdSignInException(string error, string reason)
     : GatewayProblemException(502, error, "The VNeID sign-in failed.", reason)
