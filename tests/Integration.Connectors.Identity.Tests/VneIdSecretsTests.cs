@@ -66,6 +66,7 @@ public sealed class VneIdSecretsTests
     [InlineData("https://portal.example.gov.vn/")]
     [InlineData("https://portal.example.gov.vn/DVC")]
     [InlineData("https://portal.example.gov.vn/dvc/../admin")]
+    [InlineData("https://portal.example.gov.vn/dvc/%2e%2e/admin")]
     [InlineData("https://one-stop.example.gov.vn.evil.example/")]
     public void Check_OutsideEveryPrefix_ReturnUrlNotAllowed(string returnUrl)
     {
@@ -79,7 +80,6 @@ public sealed class VneIdSecretsTests
     [Theory]
     [InlineData(null, "missing_field")]
     [InlineData(" ", "missing_field")]
-    [InlineData("https://portal.example.gov.vn/dvc/%2e%2e/admin", "invalid_field")]
     [InlineData("/dvc/relative", "invalid_field")]
     [InlineData("https://portal.example.gov.vn/dvc?error=planted", "invalid_field")]
     public void Check_MissingOrMalformed_InvalidNamingReturnUrl(string? returnUrl, string code)

@@ -138,28 +138,39 @@ internal sealed class VneIdBroker(
         VneIdProfile profile;
         try
         {
-            profile = await telemetry.TrackAsync(
+            var (signedIn, refused) = await telemetry.TrackAsync(
                 IdentityServiceCollectionExtensions.Connector,
                 "vneid_sign_in",
                 async ct =>
                 {
-                    var provider = await discovery.GetAsync(ct);
-                    var tokens = await client.ExchangeCodeAsync(new Uri(provider.TokenEndpoint), code, pending.CodeVerifier, ct);
-                    var subject = await discovery.ValidateIdTokenAsync(tokens.IdToken!, pending.NonceHash, ct);
-                    var info = await client.GetUserInfoAsync(new Uri(provider.UserInfoEndpoint), tokens.AccessToken!, ct);
-                    if (!string.Equals(info.Subject, subject, StringComparison.Ordinal))
+                    try
                     {
-                        // OpenID Connect Core 5.3.2: userinfo of another subject must not be used.
-                        throw new VneIdSignInException(VneIdSignInException.Failed, "The userinfo's sub is not the id_token's.");
-                    }
+                        var provider = await discovery.GetAsync(ct);
+                        var tokens = await client.ExchangeCodeAsync(new Uri(provider.TokenEndpoint), code, pending.CodeVerifier, ct);
+                        var subject = await discovery.ValidateIdTokenAsync(tokens.IdToken!, pending.NonceHash, ct);
+                        var info = await client.GetUserInfoAsync(new Uri(provider.UserInfoEndpoint), tokens.AccessToken!, ct);
+                        if (!string.Equals(info.Subject, subject, StringComparison.Ordinal))
+                        {
+                            // OpenID Connect Core 5.3.2: userinfo of another subject must not be used.
+                            throw new VneIdSignInException(VneIdSignInException.Failed, "The userinfo's sub is not the id_token's.");
+                        }
 
-                    return VneIdProfile.From(info, time);
+                        return ((VneIdProfile?)VneIdProfile.From(info, time), (VneIdSignInException?)null);
+                    }
+                    catch (VneIdSignInException ex)
+                    {
+                        // The citizen gets it on the return URL: the call is recorded as rejected with its code, not as a gateway error.
+                        ConnectorCall.Current?.Reject(ex.Code);
+                        return (null, (VneIdSignInException?)ex);
+                    }
                 },
                 cancellationToken);
-        }
-        catch (VneIdSignInException ex)
-        {
-            return Failed(returnUrl, ex.Code, ex.Detail ?? ex.Title);
+            if (refused is not null)
+            {
+                return Failed(returnUrl, refused.Code, refused.Message);
+            }
+
+            profile = signedIn!;
         }
         catch (UpstreamException ex)
         {
