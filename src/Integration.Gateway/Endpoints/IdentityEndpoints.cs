@@ -1,8 +1,8 @@
 using Integration.Connectors.Identity;
 using Integration.Connectors.Identity.VneId;
 using Integration.Core.Caching;
-using Integration.Gateway.Problems;
 using Integration.Core.Validation;
+using Integration.Gateway.Problems;
 using Integration.Gateway.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
