@@ -19,15 +19,15 @@ public interface ICitizenVerifier
     IReadOnlyList<FieldError> Validate(CitizenVerificationRequest request, string? purposeHeader);
 
     /// <summary>
-    /// Validates the request locally (a <see cref="GatewayProblemException"/> with status 400 and the
-    /// field errors, before any upstream call), then answers from the cache or C06 and writes an audit
-    /// record of the lookup. Upstream failures leave as <see cref="UpstreamException"/>s, unless an
+    /// Validates the request locally (refused with <see cref="IdentityError.Invalid"/> carrying every field
+    /// error, before any upstream call), then answers from the cache or C06 and writes an audit record of the
+    /// lookup. Upstream failures are not refusals: they leave as <see cref="UpstreamException"/>s, unless an
     /// older answer can be served marked <see cref="CitizenVerification.Stale"/>.
     /// </summary>
     /// <param name="request">The data as the caller sent it.</param>
     /// <param name="purposeHeader">The <c>X-Purpose</c> header, which wins over the request's purpose (see <see cref="LookupPurpose"/>).</param>
     /// <param name="cancellationToken">Cancels this caller's wait.</param>
-    Task<CitizenVerification> VerifyAsync(CitizenVerificationRequest request, string? purposeHeader, CancellationToken cancellationToken);
+    Task<Result<CitizenVerification, IdentityError>> VerifyAsync(CitizenVerificationRequest request, string? purposeHeader, CancellationToken cancellationToken);
 }
 
 /// <summary>The identity data to check, as the caller sent it.</summary>

@@ -18,22 +18,22 @@ public interface ISubscriberOwnershipChecker
     IReadOnlyList<FieldError> Validate(SubscriberCheckRequest request, string? purposeHeader);
 
     /// <summary>
-    /// Validates the request locally (a <see cref="GatewayProblemException"/> with status 400 and every field
-    /// error, before any upstream call), then checks the number against the ID number. Answers are cached for
+    /// Validates the request locally (refused with <see cref="TelcoError.Invalid"/> carrying every field error,
+    /// before any upstream call), then checks the number against the ID number. Answers are cached for
     /// <c>Connectors:Telco:CacheTtl</c> (served stale, and marked so, for up to <c>StaleTtl</c> when the
     /// carrier fails); every call writes an audit row with the number and the ID masked.
     /// </summary>
     /// <param name="request">The number, CCCD or CMND and purpose as the caller sent them.</param>
     /// <param name="purposeHeader">The <c>X-Purpose</c> header, which wins over the request's purpose (see <see cref="LookupPurpose"/>).</param>
     /// <param name="cancellationToken">Cancels this caller's wait.</param>
-    /// <returns>The carrier's answer, never containing the ID number.</returns>
+    /// <returns>The carrier's answer, never containing the ID number; or why the request was refused.</returns>
     /// <exception cref="UpstreamException">
-    /// The carrier could not answer (down, open circuit, time budget spent, or an answer that is an
+    /// Not a refusal: the carrier could not answer (down, open circuit, time budget spent, or an answer that is an
     /// error) and no earlier answer was kept; <see cref="GatewayProblemException.Remediation"/>
     /// carries the Vietnamese text for the desk. A portability lookup that is down never throws: the
     /// check routes by prefix instead.
     /// </exception>
-    Task<SubscriberCheckResult> CheckAsync(SubscriberCheckRequest request, string? purposeHeader, CancellationToken cancellationToken);
+    Task<Result<SubscriberCheckResult, TelcoError>> CheckAsync(SubscriberCheckRequest request, string? purposeHeader, CancellationToken cancellationToken);
 }
 
 /// <summary>A subscriber check as the caller sent it: the number as the citizen gave it, their CCCD or CMND, and why it is looked up.</summary>

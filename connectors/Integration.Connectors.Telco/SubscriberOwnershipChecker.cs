@@ -42,11 +42,16 @@ internal sealed class SubscriberOwnershipChecker(
         return errors;
     }
 
-    public async Task<SubscriberCheckResult> CheckAsync(SubscriberCheckRequest request, string? purposeHeader, CancellationToken cancellationToken)
+    public async Task<Result<SubscriberCheckResult, TelcoError>> CheckAsync(SubscriberCheckRequest request, string? purposeHeader, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (phone, idNumber, purpose) = SubscriberQuery.Parse(request, purposeHeader, VietnamTime.Today(time), out var errors)
-            ?? throw GatewayProblemException.Validation(errors);
+        var query = SubscriberQuery.Parse(request, purposeHeader, VietnamTime.Today(time), out var errors);
+        if (query is null)
+        {
+            return new TelcoError.Invalid(errors);
+        }
+
+        var (phone, idNumber, purpose) = query;
 
         var subjectMasked = $"{idNumber.Masked} {phone.Masked}";
         SubscriberCheckResult result;

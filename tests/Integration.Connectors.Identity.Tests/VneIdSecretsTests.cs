@@ -49,7 +49,7 @@ public sealed class VneIdSecretsTests
     [InlineData("https://portal.example.gov.vn/dvc/ho-so")]
     public void Check_UnderAnAllowedPrefix_Accepted(string returnUrl)
     {
-        Assert.Equal(new Uri(returnUrl), ReturnUrlPolicy.Check(returnUrl, Allowed).Url);
+        Assert.Equal(new Uri(returnUrl), ReturnUrlPolicy.Check(returnUrl, Allowed).Value?.Url);
     }
 
     [Theory]
@@ -58,7 +58,7 @@ public sealed class VneIdSecretsTests
     [InlineData("https://portal.example.gov.vn/dvc/thanh-toan/1", "payments")]
     public void Check_NestedPrefixes_MostSpecificOwnerGetsTheTicket(string returnUrl, string owner)
     {
-        Assert.Equal(owner, ReturnUrlPolicy.Check(returnUrl, Allowed).Client);
+        Assert.Equal(owner, ReturnUrlPolicy.Check(returnUrl, Allowed).Value?.Client);
     }
 
     [Theory]
@@ -68,11 +68,29 @@ public sealed class VneIdSecretsTests
     [InlineData("https://portal.example.gov.vn/dvc/../admin")]
     [InlineData("https://portal.example.gov.vn/dvc/%2e%2e/admin")]
     [InlineData("https://one-stop.example.gov.vn.evil.example/")]
-    public void Check_OutsideEveryPrefix_Refused(string returnUrl)
+    public void Check_OutsideEveryPrefix_ReturnUrlNotAllowed(string returnUrl)
     {
-        var error = Assert.Throws<GatewayProblemException>(() => ReturnUrlPolicy.Check(returnUrl, Allowed));
+        var result = ReturnUrlPolicy.Check(returnUrl, Allowed);
 
-        Assert.Equal(400, error.Status);
+        Assert.False(result.Succeeded);
+        Assert.IsType<IdentityError.ReturnUrlNotAllowed>(result.Error);
+        Assert.Equal("return_url_not_allowed", result.Error.Code);
+    }
+
+    [Theory]
+    [InlineData(null, "missing_field")]
+    [InlineData(" ", "missing_field")]
+    [InlineData("/dvc/relative", "invalid_field")]
+    [InlineData("https://portal.example.gov.vn/dvc?error=planted", "invalid_field")]
+    public void Check_MissingOrMalformed_InvalidNamingReturnUrl(string? returnUrl, string code)
+    {
+        var result = ReturnUrlPolicy.Check(returnUrl, Allowed);
+
+        var invalid = Assert.IsType<IdentityError.Invalid>(result.Error);
+        var error = Assert.Single(invalid.Errors);
+        Assert.Equal("returnUrl", error.Field);
+        Assert.Equal(code, error.Code);
+        Assert.Equal(code, invalid.Code);
     }
 
     [Theory]

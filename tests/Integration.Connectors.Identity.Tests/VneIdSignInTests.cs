@@ -5,7 +5,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Web;
 using System.Net.Http.Json;
+using Integration.Connectors.Identity.VneId;
 using Integration.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using static Integration.Connectors.Identity.Tests.TestData;
 
 namespace Integration.Connectors.Identity.Tests;
@@ -472,6 +474,35 @@ public sealed class VneIdSignInTests : IAsyncLifetime
         Assert.Equal("missing_purpose", (string?)problem["code"]);
         Assert.Equal("purpose", (string?)problem["errors"]![0]!["field"]);
         Assert.Equal(HttpStatusCode.OK, redeemed.StatusCode);
+    }
+
+    [Fact]
+    public async Task RedeemAsync_NoTicketNoPurpose_InvalidNamingBothAndNothingRead()
+    {
+        using var factory = new GatewayFactory();
+        using var scope = factory.Services.CreateScope();
+        var signIn = scope.ServiceProvider.GetRequiredService<IVneIdSignIn>();
+
+        var result = await signIn.RedeemAsync(new TicketRedemptionRequest(null, " "), null, CancellationToken.None);
+
+        var invalid = Assert.IsType<IdentityError.Invalid>(result.Error);
+        Assert.Equal("validation_failed", invalid.Code);
+        Assert.Equal(["purpose:missing_purpose", "ticket:missing_field"], invalid.Errors.Select(e => $"{e.Field}:{e.Code}"));
+        Assert.DoesNotContain(await AuditRowsAsync(factory), r => r.Action == "vneid_ticket_redeem");
+    }
+
+    [Fact]
+    public async Task RedeemAsync_UnknownTicketPurposeInHeader_TicketNotFoundAuditedWithThePurpose()
+    {
+        using var factory = new GatewayFactory();
+        using var scope = factory.Services.CreateScope();
+        var signIn = scope.ServiceProvider.GetRequiredService<IVneIdSignIn>();
+
+        var result = await signIn.RedeemAsync(new TicketRedemptionRequest(SecretTokens.New(), "ignored: the header wins"), "1.001234 dang ky khai sinh", CancellationToken.None);
+
+        Assert.IsType<IdentityError.TicketNotFound>(result.Error);
+        Assert.Equal("not_found", result.Error.Code);
+        Assert.Contains(await AuditRowsAsync(factory), r => r is { Action: "vneid_ticket_redeem", Result: "not_found", Purpose: "1.001234 dang ky khai sinh" });
     }
 
     [Fact]

@@ -37,6 +37,22 @@ public sealed class SubscriberOwnershipCheckerTests
     }
 
     [Fact]
+    public async Task CheckAsync_BadNumberAndNoPurpose_InvalidWithEveryFieldAndNoUpstreamAsked()
+    {
+        await GatewayFactory.WireMock.ResetAsync();
+        using var factory = new GatewayFactory();
+        using var scope = factory.Services.CreateScope();
+        var checker = scope.ServiceProvider.GetRequiredService<ISubscriberOwnershipChecker>();
+
+        var result = await checker.CheckAsync(new SubscriberCheckRequest("12345", TelcoApi.CitizenA), null, CancellationToken.None);
+
+        var invalid = Assert.IsType<TelcoError.Invalid>(result.Error);
+        Assert.Equal("validation_failed", invalid.Code);
+        Assert.Equal(["phoneNumber", "purpose"], invalid.Errors.Select(e => e.Field));
+        Assert.Equal(0, await GatewayFactory.WireMock.CountRequestsAsync("ANY", TelcoApi.AnyTelcoUpstream, regex: true));
+    }
+
+    [Fact]
     public async Task CheckSubscriber_NumberNeverIssued_AnswersUnregisteredWithoutAskingACarrier()
     {
         await GatewayFactory.WireMock.ResetAsync();

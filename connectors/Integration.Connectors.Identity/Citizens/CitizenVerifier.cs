@@ -30,11 +30,14 @@ internal sealed class CitizenVerifier(
         return errors;
     }
 
-    public async Task<CitizenVerification> VerifyAsync(CitizenVerificationRequest request, string? purposeHeader, CancellationToken cancellationToken)
+    public async Task<Result<CitizenVerification, IdentityError>> VerifyAsync(CitizenVerificationRequest request, string? purposeHeader, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var query = CitizenQuery.Parse(request, purposeHeader, VietnamTime.Today(time), out var errors)
-            ?? throw GatewayProblemException.Validation(errors);
+        var query = CitizenQuery.Parse(request, purposeHeader, VietnamTime.Today(time), out var errors);
+        if (query is null)
+        {
+            return new IdentityError.Invalid(errors);
+        }
 
         var o = options.Value.C06;
         var policy = new CachePolicy(IdentityServiceCollectionExtensions.Connector, Operation, o.CacheTtl, o.StaleTtl);

@@ -1,3 +1,6 @@
+using Integration.Core.Problems;
+using Integration.Core.Validation;
+
 namespace Integration.Connectors.Identity.VneId;
 
 /// <summary>
@@ -19,24 +22,31 @@ public interface IVneIdSignIn
 
     /// <summary>
     /// Starts a sign-in: the provider's authorize URL with state, nonce and the PKCE challenge, and the binding
-    /// cookie to set. A return URL outside <c>VneId:AllowedReturnUrls</c> is refused with a 400 problem; when the
+    /// cookie to set. A missing or malformed return URL is refused with <see cref="IdentityError.Invalid"/>, one
+    /// outside <c>VneId:AllowedReturnUrls</c> with <see cref="IdentityError.ReturnUrlNotAllowed"/>; when the
     /// provider's discovery cannot be read the browser goes back to the return URL with
     /// <c>error=temporarily_unavailable</c> and no cookie.
     /// </summary>
-    Task<SignInStart> BeginAsync(string? returnUrl, CancellationToken cancellationToken);
+    Task<Result<SignInStart, IdentityError>> BeginAsync(string? returnUrl, CancellationToken cancellationToken);
 
     /// <summary>
     /// Where to send the browser after the provider's callback: the return URL with <c>ticket</c>, or with
     /// <c>error</c> when the provider or the exchange failed. A state that is unknown, used, expired or not bound
-    /// to this browser (<paramref name="binding"/> is the binding cookie's value) is a 400 problem
-    /// <c>sign_in_state_invalid</c>: without it there is no trusted return URL.
+    /// to this browser (<paramref name="binding"/> is the binding cookie's value) is refused with
+    /// <see cref="IdentityError.SignInStateInvalid"/>: without it there is no trusted return URL.
     /// </summary>
-    Task<Uri> CompleteAsync(string? state, string? code, string? error, string? binding, CancellationToken cancellationToken);
+    Task<Result<Uri, IdentityError>> CompleteAsync(string? state, string? code, string? error, string? binding, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The profile a ticket stands for, once, to the client it is bound to; null when the ticket is unknown,
-    /// used, expired, or bound to another client (for which it stays redeemable). The redemption is audited
-    /// with <paramref name="purpose"/>, which the caller must have checked.
+    /// The profile a ticket stands for, once, to the client it is bound to. The request is checked first: the
+    /// purpose (<see cref="LookupPurpose"/>; <paramref name="purposeHeader"/> wins over the request's) and the
+    /// ticket are required, and a request missing either is refused with <see cref="IdentityError.Invalid"/> naming
+    /// every bad field, before the store is read. A ticket that is unknown, used, expired, or bound to another
+    /// client (for which it stays redeemable) is <see cref="IdentityError.TicketNotFound"/>. The redemption is
+    /// audited with the purpose.
     /// </summary>
-    Task<VneIdProfile?> RedeemAsync(string? ticket, string purpose, CancellationToken cancellationToken);
+    /// <param name="request">The ticket and purpose as the caller sent them.</param>
+    /// <param name="purposeHeader">The <c>X-Purpose</c> header, if any.</param>
+    /// <param name="cancellationToken">Cancels this caller's wait.</param>
+    Task<Result<VneIdProfile, IdentityError>> RedeemAsync(TicketRedemptionRequest request, string? purposeHeader, CancellationToken cancellationToken);
 }

@@ -20,12 +20,16 @@ internal static class ReturnUrlPolicy
         && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
         && uri.UserInfo.Length == 0 && uri.Query.Length == 0 && uri.Fragment.Length == 0;
 
-    /// <summary>The URL to send the browser back to and the client owning it, or a 400 naming <c>returnUrl</c>.</summary>
-    public static (Uri Url, string Client) Check(string? returnUrl, IReadOnlyList<VneIdReturnUrl> allowedPrefixes)
+    /// <summary>
+    /// The URL to send the browser back to and the client owning it; <see cref="IdentityError.Invalid"/> naming
+    /// <c>returnUrl</c> when it is missing or malformed, <see cref="IdentityError.ReturnUrlNotAllowed"/> when it is
+    /// outside every prefix.
+    /// </summary>
+    public static Result<ReturnTarget, IdentityError> Check(string? returnUrl, IReadOnlyList<VneIdReturnUrl> allowedPrefixes)
     {
         if (string.IsNullOrWhiteSpace(returnUrl))
         {
-            throw GatewayProblemException.Validation("returnUrl", ProblemCodes.MissingField, "returnUrl is required: where the citizen goes back after signing in.");
+            return Invalid(ProblemCodes.MissingField, "returnUrl is required: where the citizen goes back after signing in.");
         }
 
         if (returnUrl.Length > MaxLength
@@ -35,7 +39,7 @@ internal static class ReturnUrlPolicy
             || uri.UserInfo.Length > 0
             || uri.AbsolutePath.Contains("%2e", StringComparison.OrdinalIgnoreCase))
         {
-            throw GatewayProblemException.Validation("returnUrl", ProblemCodes.InvalidField, "returnUrl must be an absolute http or https URL.");
+            return Invalid(ProblemCodes.InvalidField, "returnUrl must be an absolute http or https URL.");
         }
 
         // The most specific prefix owns the URL when prefixes nest.
@@ -47,15 +51,15 @@ internal static class ReturnUrlPolicy
             .FirstOrDefault();
         if (owner is null)
         {
-            throw GatewayProblemException.Validation("returnUrl", NotAllowedCode, "returnUrl is not under an address this gateway may return to.");
+            return new IdentityError.ReturnUrlNotAllowed();
         }
 
         if (QueryNames(uri).Any(ReservedParameters.Contains))
         {
-            throw GatewayProblemException.Validation("returnUrl", ProblemCodes.InvalidField, "returnUrl must not carry a ticket or error parameter of its own.");
+            return Invalid(ProblemCodes.InvalidField, "returnUrl must not carry a ticket or error parameter of its own.");
         }
 
-        return (uri, owner.Client);
+        return new ReturnTarget(uri, owner.Client);
     }
 
     /// <summary>Adds <paramref name="name"/>=<paramref name="value"/> to the query, before any fragment.</summary>
@@ -68,6 +72,8 @@ internal static class ReturnUrlPolicy
         var separator = head.Contains('?', StringComparison.Ordinal) ? (head.EndsWith('?') || head.EndsWith('&') ? "" : "&") : "?";
         return new Uri(head + separator + Uri.EscapeDataString(name) + "=" + Uri.EscapeDataString(value) + fragment);
     }
+
+    private static IdentityError.Invalid Invalid(string code, string message) => new([new FieldError("returnUrl", code, message)]);
 
     private static bool IsUnder(Uri candidate, Uri prefix)
     {
@@ -88,3 +94,6 @@ internal static class ReturnUrlPolicy
         uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
             .Select(pair => Uri.UnescapeDataString(pair.Split('=', 2)[0]));
 }
+
+/// <summary>An allowed return URL and the client that owns its prefix (the only one that may redeem the ticket).</summary>
+internal sealed record ReturnTarget(Uri Url, string Client);

@@ -3,6 +3,7 @@ using Integration.Core.Audit;
 using Integration.Core.Hosting;
 using Integration.Core.Monitoring;
 using Integration.Core.Problems;
+using Integration.Core.Validation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -49,10 +50,16 @@ internal sealed class VneIdBroker(
     /// challenge, and the binding cookie. When the provider's discovery cannot be read the browser goes
     /// back to the return URL with <c>error=temporarily_unavailable</c> and no cookie.
     /// </summary>
-    public async Task<SignInStart> BeginAsync(string? returnUrl, CancellationToken cancellationToken)
+    public async Task<Result<SignInStart, IdentityError>> BeginAsync(string? returnUrl, CancellationToken cancellationToken)
     {
         var o = Options;
-        var (target, owner) = ReturnUrlPolicy.Check(returnUrl, o.AllowedReturnUrls);
+        var checkedUrl = ReturnUrlPolicy.Check(returnUrl, o.AllowedReturnUrls);
+        if (!checkedUrl.Succeeded)
+        {
+            return checkedUrl.Error;
+        }
+
+        var (target, owner) = (checkedUrl.Value.Url, checkedUrl.Value.Client);
         Uri authorizeEndpoint;
         try
         {
@@ -100,19 +107,20 @@ internal sealed class VneIdBroker(
     /// <summary>
     /// Where to send the browser after the provider's callback: the return URL with <c>ticket</c>, or with
     /// <c>error</c> when the provider or the exchange failed. A state that is unknown, used, expired or
-    /// not bound to this browser gives a 400 instead: without it there is no trusted return URL.
+    /// not bound to this browser is refused (<see cref="IdentityError.SignInStateInvalid"/>) instead: without it
+    /// there is no trusted return URL.
     /// </summary>
-    public async Task<Uri> CompleteAsync(string? state, string? code, string? error, string? binding, CancellationToken cancellationToken)
+    public async Task<Result<Uri, IdentityError>> CompleteAsync(string? state, string? code, string? error, string? binding, CancellationToken cancellationToken)
     {
         if (!SecretTokens.IsWellFormed(state) || !SecretTokens.IsWellFormed(binding))
         {
-            throw StateRefused();
+            return StateRefused();
         }
 
         var pending = await store.TakeSignInAsync(SecretTokens.Hash(state!), SecretTokens.Hash(binding!), cancellationToken);
         if (pending is null || pending.ExpiresAt <= time.GetUtcNow().ToUnixTimeMilliseconds())
         {
-            throw StateRefused();
+            return StateRefused();
         }
 
         var returnUrl = new Uri(pending.ReturnUrl);
@@ -130,28 +138,39 @@ internal sealed class VneIdBroker(
         VneIdProfile profile;
         try
         {
-            profile = await telemetry.TrackAsync(
+            var (signedIn, refused) = await telemetry.TrackAsync(
                 IdentityServiceCollectionExtensions.Connector,
                 "vneid_sign_in",
                 async ct =>
                 {
-                    var provider = await discovery.GetAsync(ct);
-                    var tokens = await client.ExchangeCodeAsync(new Uri(provider.TokenEndpoint), code, pending.CodeVerifier, ct);
-                    var subject = await discovery.ValidateIdTokenAsync(tokens.IdToken!, pending.NonceHash, ct);
-                    var info = await client.GetUserInfoAsync(new Uri(provider.UserInfoEndpoint), tokens.AccessToken!, ct);
-                    if (!string.Equals(info.Subject, subject, StringComparison.Ordinal))
+                    try
                     {
-                        // OpenID Connect Core 5.3.2: userinfo of another subject must not be used.
-                        throw new VneIdSignInException(VneIdSignInException.Failed, "The userinfo's sub is not the id_token's.");
-                    }
+                        var provider = await discovery.GetAsync(ct);
+                        var tokens = await client.ExchangeCodeAsync(new Uri(provider.TokenEndpoint), code, pending.CodeVerifier, ct);
+                        var subject = await discovery.ValidateIdTokenAsync(tokens.IdToken!, pending.NonceHash, ct);
+                        var info = await client.GetUserInfoAsync(new Uri(provider.UserInfoEndpoint), tokens.AccessToken!, ct);
+                        if (!string.Equals(info.Subject, subject, StringComparison.Ordinal))
+                        {
+                            // OpenID Connect Core 5.3.2: userinfo of another subject must not be used.
+                            throw new VneIdSignInException(VneIdSignInException.Failed, "The userinfo's sub is not the id_token's.");
+                        }
 
-                    return VneIdProfile.From(info, time);
+                        return ((VneIdProfile?)VneIdProfile.From(info, time), (VneIdSignInException?)null);
+                    }
+                    catch (VneIdSignInException ex)
+                    {
+                        // The citizen gets it on the return URL: the call is recorded as rejected with its code, not as a gateway error.
+                        ConnectorCall.Current?.Reject(ex.Code);
+                        return (null, (VneIdSignInException?)ex);
+                    }
                 },
                 cancellationToken);
-        }
-        catch (VneIdSignInException ex)
-        {
-            return Failed(returnUrl, ex.Code, ex.Detail ?? ex.Title);
+            if (refused is not null)
+            {
+                return Failed(returnUrl, refused.Code, refused.Message);
+            }
+
+            profile = signedIn!;
         }
         catch (UpstreamException ex)
         {
@@ -177,39 +196,61 @@ internal sealed class VneIdBroker(
     }
 
     /// <summary>
-    /// The profile a ticket stands for, once, to the client it is bound to; null when the ticket is
-    /// unknown, used, expired, or bound to another client (for which it stays redeemable). The
-    /// redemption is audited with <paramref name="purpose"/>, which must be checked by the caller.
+    /// The profile a ticket stands for, once, to the client it is bound to. The purpose and the ticket are checked
+    /// first (<see cref="IdentityError.Invalid"/> with every field error, nothing read or audited); a ticket that is
+    /// unknown, used, expired, or bound to another client (for which it stays redeemable) is
+    /// <see cref="IdentityError.TicketNotFound"/>. The redemption is audited with the purpose.
     /// </summary>
-    public Task<VneIdProfile?> RedeemAsync(string? ticket, string purpose, CancellationToken cancellationToken) =>
-        telemetry.TrackAsync(IdentityServiceCollectionExtensions.Connector, "vneid_ticket_redeem", async ct =>
+    public async Task<Result<VneIdProfile, IdentityError>> RedeemAsync(TicketRedemptionRequest request, string? purposeHeader, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var errors = new List<FieldError>();
+        var purpose = LookupPurpose.Parse(purposeHeader, request.Purpose, errors, "redemption");
+        if (string.IsNullOrEmpty(request.Ticket))
         {
-            VneIdProfile? profile = null;
-            if (SecretTokens.IsWellFormed(ticket)
-                && await store.TakeTicketAsync(TicketSeal.Id(ticket!), caller.ClientName, ct) is { } stored
-                && stored.ExpiresAt > time.GetUtcNow().ToUnixTimeMilliseconds()
-                && TicketSeal.Open(ticket!, stored.Sealed) is { } plain)
-            {
-                profile = JsonSerializer.Deserialize(plain, IdentityJsonContext.Default.VneIdProfile);
-            }
+            errors.Add(new FieldError("ticket", ProblemCodes.MissingField, "ticket is required: the value the sign-in added to the return URL."));
+        }
 
-            if (profile is null)
-            {
-                audit.Record(new AuditRecord("vneid_ticket_redeem", IdentityServiceCollectionExtensions.Connector, ProblemCodes.NotFound, purpose));
-                Log.TicketRefused(logger);
-                return null;
-            }
+        if (errors.Count > 0)
+        {
+            return new IdentityError.Invalid(errors);
+        }
 
-            await audit.RecordLookupAsync("vneid_ticket_redeem", IdentityServiceCollectionExtensions.Connector, purpose, profile.IdNumber, profile.IdNumberMasked, "redeemed", ct);
-            Log.TicketRedeemed(logger, profile.IdNumberMasked);
-            return profile;
-        }, cancellationToken);
+        var profile = await telemetry.TrackAsync(
+            IdentityServiceCollectionExtensions.Connector,
+            "vneid_ticket_redeem",
+            ct => TakeTicketAsync(request.Ticket!, purpose!.Value, ct),
+            cancellationToken);
+        return profile is null ? new IdentityError.TicketNotFound() : profile;
+    }
 
-    private GatewayProblemException StateRefused()
+    private async Task<VneIdProfile?> TakeTicketAsync(string ticket, string purpose, CancellationToken cancellationToken)
+    {
+        VneIdProfile? profile = null;
+        if (SecretTokens.IsWellFormed(ticket)
+            && await store.TakeTicketAsync(TicketSeal.Id(ticket), caller.ClientName, cancellationToken) is { } stored
+            && stored.ExpiresAt > time.GetUtcNow().ToUnixTimeMilliseconds()
+            && TicketSeal.Open(ticket, stored.Sealed) is { } plain)
+        {
+            profile = JsonSerializer.Deserialize(plain, IdentityJsonContext.Default.VneIdProfile);
+        }
+
+        if (profile is null)
+        {
+            audit.Record(new AuditRecord("vneid_ticket_redeem", IdentityServiceCollectionExtensions.Connector, ProblemCodes.NotFound, purpose));
+            Log.TicketRefused(logger);
+            return null;
+        }
+
+        await audit.RecordLookupAsync("vneid_ticket_redeem", IdentityServiceCollectionExtensions.Connector, purpose, profile.IdNumber, profile.IdNumberMasked, "redeemed", cancellationToken);
+        Log.TicketRedeemed(logger, profile.IdNumberMasked);
+        return profile;
+    }
+
+    private IdentityError.SignInStateInvalid StateRefused()
     {
         Log.SignInStateRefused(logger);
-        return new GatewayProblemException(400, StateInvalidCode, "The sign-in cannot be completed.",
-            "The sign-in is unknown, already completed, expired, or was started in another browser. Start it again.");
+        return new IdentityError.SignInStateInvalid();
     }
 
     private Uri Failed(Uri returnUrl, string error, string reason)

@@ -92,14 +92,16 @@ internal sealed class VneIdClient(IVneIdApi api, IOptions<IdentityOptions> optio
 }
 
 /// <summary>
-/// A sign-in that ends on the return URL with <see cref="GatewayProblemException.Code"/> as its
-/// <c>error</c> parameter rather than with a problem-details answer.
+/// A sign-in that ends on the return URL with <see cref="Code"/> as its <c>error</c> parameter rather than with a
+/// problem-details answer: the broker catches it inside the callback, so it never reaches the host.
 /// </summary>
-internal sealed class VneIdSignInException(string error, string reason)
-    : GatewayProblemException(502, error, "The VNeID sign-in failed.", reason)
+internal sealed class VneIdSignInException(string error, string reason) : Exception(reason)
 {
     /// <summary>Whatever went wrong that the citizen cannot act on.</summary>
     public const string Failed = "sign_in_failed";
+
+    /// <summary>The OAuth-style error the return URL gets (<see cref="Failed"/>, <c>invalid_grant</c>).</summary>
+    public string Code { get; } = error;
 }
 
 /// <summary>The token endpoint's answer: the tokens, or an OAuth error (RFC 6749, 5.2) when it refuses the code.</summary>

@@ -1,8 +1,8 @@
 using Integration.Connectors.Identity;
 using Integration.Connectors.Identity.VneId;
 using Integration.Core.Caching;
-using Integration.Core.Problems;
 using Integration.Core.Validation;
+using Integration.Gateway.Problems;
 using Integration.Gateway.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -41,14 +41,20 @@ internal static class IdentityEndpoints
         return app;
     }
 
-    private static async Task<Ok<VerifyCitizenResponse>> VerifyAsync(
+    private static async Task<Results<Ok<VerifyCitizenResponse>, ProblemHttpResult>> VerifyAsync(
         VerifyCitizenRequest? body,
         [FromHeader(Name = LookupPurpose.Header)] string? purposeHeader,
         ICitizenVerifier verifier,
         CancellationToken cancellationToken)
     {
         body ??= new VerifyCitizenRequest(null, null, null, null);
-        var result = await verifier.VerifyAsync(new CitizenVerificationRequest(body.IdNumber, body.FullName, body.DateOfBirth, body.Purpose), purposeHeader, cancellationToken);
+        var verified = await verifier.VerifyAsync(new CitizenVerificationRequest(body.IdNumber, body.FullName, body.DateOfBirth, body.Purpose), purposeHeader, cancellationToken);
+        if (!verified.Succeeded)
+        {
+            return verified.Error.ToProblem();
+        }
+
+        var result = verified.Value;
         return TypedResults.Ok(new VerifyCitizenResponse(
             result.Result,
             result.MismatchedFields,
@@ -66,10 +72,16 @@ internal static class IdentityEndpoints
     private static bool SecureCookie(HttpContext http) =>
         http.Request.IsHttps || !http.RequestServices.GetRequiredService<IHostEnvironment>().IsDevelopment();
 
-    private static async Task<RedirectHttpResult> LoginAsync(string? returnUrl, IVneIdSignIn signIn, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Results<RedirectHttpResult, ProblemHttpResult>> LoginAsync(string? returnUrl, IVneIdSignIn signIn, HttpContext http, CancellationToken cancellationToken)
     {
-        var start = await signIn.BeginAsync(returnUrl, cancellationToken);
+        var begun = await signIn.BeginAsync(returnUrl, cancellationToken);
         NoStore(http);
+        if (!begun.Succeeded)
+        {
+            return begun.Error.ToProblem();
+        }
+
+        var start = begun.Value;
         if (start.CookieName is null || start.CookieValue is null)
         {
             return TypedResults.Redirect(start.AuthorizeUrl.AbsoluteUri);
@@ -88,7 +100,7 @@ internal static class IdentityEndpoints
         return TypedResults.Redirect(start.AuthorizeUrl.AbsoluteUri);
     }
 
-    private static async Task<RedirectHttpResult> CallbackAsync(
+    private static async Task<Results<RedirectHttpResult, ProblemHttpResult>> CallbackAsync(
         string? state,
         string? code,
         string? error,
@@ -96,18 +108,24 @@ internal static class IdentityEndpoints
         HttpContext http,
         CancellationToken cancellationToken)
     {
-        string? binding = null;
-        if (signIn.BindingCookieName(state) is { } cookie)
+        var cookie = signIn.BindingCookieName(state);
+        var binding = cookie is null ? null : http.Request.Cookies[cookie];
+        var target = await signIn.CompleteAsync(state, code, error, binding, cancellationToken);
+        NoStore(http);
+        if (!target.Succeeded)
         {
-            binding = http.Request.Cookies[cookie];
+            // A refused state leaves the browser's cookie alone: the sign-in it binds may still be this browser's to complete.
+            return target.Error.ToProblem();
+        }
+
+        if (cookie is not null)
+        {
             http.Response.Cookies.Delete(cookie, new CookieOptions { Path = signIn.CookiePath, HttpOnly = true, Secure = SecureCookie(http), SameSite = SameSiteMode.Lax });
         }
 
-        var target = await signIn.CompleteAsync(state, code, error, binding, cancellationToken);
-        NoStore(http);
         // The ticket is in the URL: keep it out of the Referer the return page's resources would get.
         http.Response.Headers["Referrer-Policy"] = "no-referrer";
-        return TypedResults.Redirect(target.AbsoluteUri);
+        return TypedResults.Redirect(target.Value.AbsoluteUri);
     }
 
     private static async Task<Results<Ok<VneIdProfileResponse>, ProblemHttpResult>> RedeemAsync(
@@ -118,28 +136,13 @@ internal static class IdentityEndpoints
         CancellationToken cancellationToken)
     {
         NoStore(http);
-        var errors = new List<FieldError>();
-        var purpose = LookupPurpose.Parse(purposeHeader, body?.Purpose, errors, "redemption");
-        if (string.IsNullOrEmpty(body?.Ticket))
+        var redeemed = await signIn.RedeemAsync(new TicketRedemptionRequest(body?.Ticket, body?.Purpose), purposeHeader, cancellationToken);
+        if (!redeemed.Succeeded)
         {
-            errors.Add(new FieldError("ticket", ProblemCodes.MissingField, "ticket is required: the value the sign-in added to the return URL."));
+            return redeemed.Error.ToProblem();
         }
 
-        if (errors.Count > 0)
-        {
-            throw GatewayProblemException.Validation(errors);
-        }
-
-        var profile = await signIn.RedeemAsync(body!.Ticket, purpose!.Value, cancellationToken);
-        if (profile is null)
-        {
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status404NotFound,
-                title: "No such ticket.",
-                detail: "The ticket is unknown, already redeemed, or expired. Sign in again.",
-                extensions: new Dictionary<string, object?> { ["code"] = ProblemCodes.NotFound });
-        }
-
+        var profile = redeemed.Value;
         return TypedResults.Ok(new VneIdProfileResponse(
             profile.IdNumber,
             profile.IdNumberMasked,

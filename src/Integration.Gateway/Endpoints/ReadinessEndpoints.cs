@@ -2,6 +2,7 @@ using Integration.Connectors.Identity;
 using Integration.Connectors.Telco;
 using Integration.Core.Problems;
 using Integration.Core.Validation;
+using Integration.Gateway.Problems;
 using Integration.Gateway.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -26,7 +27,7 @@ internal static class ReadinessEndpoints
         return app;
     }
 
-    internal static async Task<Ok<ReadinessAnswer>> CheckReadinessAsync(
+    internal static async Task<Results<Ok<ReadinessAnswer>, ProblemHttpResult>> CheckReadinessAsync(
         ReadinessRequest? body,
         [FromHeader(Name = LookupPurpose.Header)] string? purposeHeader,
         ICitizenVerifier verifier,
@@ -42,13 +43,23 @@ internal static class ReadinessEndpoints
         errors.AddRange(checker.Validate(subscriber, purposeHeader).Where(e => !errors.Any(x => x.Field == e.Field)));
         if (errors.Count > 0)
         {
-            throw GatewayProblemException.Validation(errors);
+            return GatewayProblems.Validation(errors.Count == 1 ? errors[0].Code : ProblemCodes.ValidationFailed, errors);
         }
 
         var identityTask = PartAsync(() => verifier.VerifyAsync(citizen, purposeHeader, cancellationToken));
         var subscriberTask = PartAsync(() => checker.CheckAsync(subscriber, purposeHeader, cancellationToken));
-        var identity = await identityTask;
-        var subscriberPart = await subscriberTask;
+        var (identity, identityRefused) = await identityTask;
+        var (subscriberPart, subscriberRefused) = await subscriberTask;
+        // Both were validated above; a refusal now can only come from a rule that moved in between (the date's turn).
+        if (identityRefused is not null)
+        {
+            return identityRefused.ToProblem();
+        }
+
+        if (subscriberRefused is not null)
+        {
+            return subscriberRefused.ToProblem();
+        }
 
         var blockers = new List<Blocker>();
         blockers.AddRange(IdentityBlockers(identity));
@@ -56,15 +67,21 @@ internal static class ReadinessEndpoints
         return TypedResults.Ok(new ReadinessAnswer(blockers.Count == 0, identity, subscriberPart, blockers));
     }
 
-    private static async Task<ReadinessPart<T>> PartAsync<T>(Func<Task<T>> check)
+    /// <summary>One check's part of the answer, or its refusal; an upstream or store failure makes the part unavailable.</summary>
+    private static async Task<(ReadinessPart<T> Part, TError? Refused)> PartAsync<T, TError>(Func<Task<Result<T, TError>>> check)
+        where T : notnull
+        where TError : class
     {
         try
         {
-            return new ReadinessPart<T>(PartStatus.Ok, await check(), null);
+            var result = await check();
+            return result.Succeeded
+                ? (new ReadinessPart<T>(PartStatus.Ok, result.Value, null), null)
+                : (new ReadinessPart<T>(PartStatus.Unavailable, default, null), result.Error);
         }
         catch (GatewayProblemException ex) when (ex.Status >= 500)
         {
-            return new ReadinessPart<T>(PartStatus.Unavailable, default, new PartError(ex.Code, ex.Detail ?? ex.Title, ex.Remediation));
+            return (new ReadinessPart<T>(PartStatus.Unavailable, default, new PartError(ex.Code, ex.Detail ?? ex.Title, ex.Remediation)), null);
         }
     }
 

@@ -1,5 +1,6 @@
 using Integration.Connectors.Telco;
 using Integration.Core.Validation;
+using Integration.Gateway.Problems;
 using Integration.Gateway.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -20,10 +21,13 @@ internal static class TelcoEndpoints
         return app;
     }
 
-    private static async Task<Ok<SubscriberCheckResult>> CheckSubscriberAsync(
+    private static async Task<Results<Ok<SubscriberCheckResult>, ProblemHttpResult>> CheckSubscriberAsync(
         SubscriberCheckRequest? body,
         [FromHeader(Name = LookupPurpose.Header)] string? purposeHeader,
         ISubscriberOwnershipChecker checker,
-        CancellationToken cancellationToken) =>
-        TypedResults.Ok(await checker.CheckAsync(body ?? new SubscriberCheckRequest(null, null), purposeHeader, cancellationToken));
+        CancellationToken cancellationToken)
+    {
+        var result = await checker.CheckAsync(body ?? new SubscriberCheckRequest(null, null), purposeHeader, cancellationToken);
+        return result.Succeeded ? TypedResults.Ok(result.Value) : result.Error.ToProblem();
+    }
 }
