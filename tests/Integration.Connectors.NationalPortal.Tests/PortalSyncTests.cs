@@ -248,6 +248,49 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     }
 
     [Fact]
+    public async Task Skip_DeliveredItem_409NamesTheSkipAndTheItemsState()
+    {
+        await GatewayFactory.WireMock.ResetAsync();
+        var time = new FakeTimeProvider(TestClock.Start);
+        using var factory = Create(time);
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+        using var ops = factory.CreateClient(GatewayFactory.OpsKey);
+        var syncId = (string)(await PutStatusAsync(client, A, Change(1, 2, time.GetUtcNow())))["syncId"]!;
+        await Eventually.TrueAsync(() => AllAsync(client, "delivered", A), "delivered");
+
+        using var skip = await ops.PostAsync($"/api/v1/portal/outbox/{syncId}/skip", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, skip.StatusCode);
+        var problem = JsonNode.Parse(await skip.Content.ReadAsStringAsync())!;
+        Assert.Equal("conflict", (string?)problem["code"]);
+        Assert.Equal("Only a dead item can be skipped.", (string?)problem["title"]);
+        Assert.Equal("The item is delivered.", (string?)problem["detail"]);
+        Assert.True(await AllAsync(client, "delivered", A));
+    }
+
+    [Fact]
+    public async Task SyncAndOutboxQueries_BadParameters_Answer400NamingTheParameter()
+    {
+        await GatewayFactory.WireMock.ResetAsync();
+        using var factory = Create(new FakeTimeProvider(TestClock.Start));
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+        using var ops = factory.CreateClient(GatewayFactory.OpsKey);
+
+        using var sync = await client.GetAsync("/api/v1/portal/dossiers/-leading-dash/sync");
+        using var state = await ops.GetAsync("/api/v1/portal/outbox?state=lost");
+        using var limit = await ops.GetAsync("/api/v1/portal/outbox?limit=501");
+
+        foreach (var (response, field) in new[] { (sync, "dossierCode"), (state, "state"), (limit, "limit") })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+            var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            Assert.Equal("invalid_field", (string?)problem["code"]);
+            Assert.Equal(field, (string?)Assert.Single(problem["errors"]!.AsArray())!["field"]);
+        }
+    }
+
+    [Fact]
     public async Task PutStatus_SameVersionTwice_QueuesAndDeliversItOnce()
     {
         await GatewayFactory.WireMock.ResetAsync();
