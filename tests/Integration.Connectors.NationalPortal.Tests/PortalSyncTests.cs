@@ -224,7 +224,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     }
 
     [Fact]
-    public async Task Requeue_NotDeadUnknownOrWithoutOpsScope_IsRefused()
+    public async Task RequeueOrSkip_NotDeadUnknownOrWithoutOpsScope_IsRefused()
     {
         await GatewayFactory.WireMock.ResetAsync();
         var time = new FakeTimeProvider(TestClock.Start);
@@ -238,34 +238,19 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
         using var unknown = await ops.PostAsync($"/api/v1/portal/outbox/{Guid.NewGuid():N}/requeue", null);
         using var malformed = await ops.PostAsync("/api/v1/portal/outbox/not-an-id/requeue", null);
         using var desk = await client.PostAsync($"/api/v1/portal/outbox/{syncId}/requeue", null);
+        using var skip = await ops.PostAsync($"/api/v1/portal/outbox/{syncId}/skip", null);
 
         Assert.Equal(HttpStatusCode.Conflict, delivered.StatusCode);
         Assert.Equal("conflict", (string?)JsonNode.Parse(await delivered.Content.ReadAsStringAsync())!["code"]);
+        Assert.Equal(HttpStatusCode.Conflict, skip.StatusCode);
+        var skipProblem = JsonNode.Parse(await skip.Content.ReadAsStringAsync())!;
+        Assert.Equal("conflict", (string?)skipProblem["code"]);
+        Assert.Equal("Only a dead item can be skipped.", (string?)skipProblem["title"]);
+        Assert.Equal("The item is delivered.", (string?)skipProblem["detail"]);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, desk.StatusCode);
         Assert.Single(await IntegrationCallsAsync());
-    }
-
-    [Fact]
-    public async Task Skip_DeliveredItem_409NamesTheSkipAndTheItemsState()
-    {
-        await GatewayFactory.WireMock.ResetAsync();
-        var time = new FakeTimeProvider(TestClock.Start);
-        using var factory = Create(time);
-        using var client = factory.CreateClient(GatewayFactory.DeskKey);
-        using var ops = factory.CreateClient(GatewayFactory.OpsKey);
-        var syncId = (string)(await PutStatusAsync(client, A, Change(1, 2, time.GetUtcNow())))["syncId"]!;
-        await Eventually.TrueAsync(() => AllAsync(client, "delivered", A), "delivered");
-
-        using var skip = await ops.PostAsync($"/api/v1/portal/outbox/{syncId}/skip", null);
-
-        Assert.Equal(HttpStatusCode.Conflict, skip.StatusCode);
-        var problem = JsonNode.Parse(await skip.Content.ReadAsStringAsync())!;
-        Assert.Equal("conflict", (string?)problem["code"]);
-        Assert.Equal("Only a dead item can be skipped.", (string?)problem["title"]);
-        Assert.Equal("The item is delivered.", (string?)problem["detail"]);
-        Assert.True(await AllAsync(client, "delivered", A));
     }
 
     [Fact]
