@@ -15,7 +15,8 @@ internal static partial class DossierStatusValidator
 
     public static bool IsDossierCode(string? value) => value is not null && DossierCodePattern().IsMatch(value);
 
-    public static DossierChange Validate(string dossierCode, DossierStatusRequest? request, DateTimeOffset now)
+    /// <summary>The outbox payload, or <see cref="PortalError.Invalid"/> with every bad field.</summary>
+    public static Result<DossierChange, PortalError> Validate(string dossierCode, DossierStatusRequest? request, DateTimeOffset now)
     {
         var errors = new List<FieldError>();
         if (!IsDossierCode(dossierCode))
@@ -26,7 +27,7 @@ internal static partial class DossierStatusValidator
         if (request is null)
         {
             errors.Add(new FieldError("body", ProblemCodes.MissingField, "A JSON body is required."));
-            throw GatewayProblemException.Validation(errors);
+            return new PortalError.Invalid(errors);
         }
 
         var procedureCode = Code(errors, "procedureCode", request.ProcedureCode, required: true);
@@ -142,7 +143,7 @@ internal static partial class DossierStatusValidator
 
         if (errors.Count > 0)
         {
-            throw GatewayProblemException.Validation(errors);
+            return new PortalError.Invalid(errors);
         }
 
         return new DossierChange(

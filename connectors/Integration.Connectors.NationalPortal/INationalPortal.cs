@@ -1,4 +1,5 @@
 using Integration.Core.Outbox;
+using Integration.Core.Problems;
 
 namespace Integration.Connectors.NationalPortal;
 
@@ -6,30 +7,37 @@ namespace Integration.Connectors.NationalPortal;
 /// The national public-service portal as the gateway's callers see it: dossier status changes are
 /// queued in the outbox and sent in the background (in version order per dossier, each version once),
 /// while the procedure catalogue and account statistics are answered from the last good pull.
-/// Invalid input throws a 400 <see cref="Integration.Core.Problems.GatewayProblemException"/> before anything is stored.
+/// Refusals come back as <see cref="PortalError"/>s (invalid input is <see cref="PortalError.Invalid"/>, found before
+/// anything is read or stored); a failure of the gateway's own store leaves as an exception.
 /// </summary>
 public interface INationalPortal
 {
-    /// <summary>Validates a status change and queues it for the portal; a version already queued returns the stored item.</summary>
-    Task<DossierSyncAccepted> SubmitStatusAsync(string dossierCode, DossierStatusRequest request, CancellationToken cancellationToken);
+    /// <summary>
+    /// Validates a status change and queues it for the portal; a version already queued with the same content returns the
+    /// stored item, with other content it is <see cref="PortalError.VersionConflict"/> (and nothing is stored).
+    /// </summary>
+    Task<Result<DossierSyncAccepted, PortalError>> SubmitStatusAsync(string dossierCode, DossierStatusRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Every queued version of a dossier with its sync state, and whether the dossier is overdue (404 when none).</summary>
-    Task<DossierSyncView> GetSyncAsync(string dossierCode, CancellationToken cancellationToken);
+    /// <summary>Every queued version of a dossier with its sync state, and whether the dossier is overdue (<see cref="PortalError.DossierNotFound"/> when none).</summary>
+    Task<Result<DossierSyncView, PortalError>> GetSyncAsync(string dossierCode, CancellationToken cancellationToken);
 
     /// <summary>The operator view: backlog figures and the items in one state (all states when null), oldest first.</summary>
-    Task<PortalOutboxView> ListOutboxAsync(string? state, int? limit, CancellationToken cancellationToken);
+    Task<Result<PortalOutboxView, PortalError>> ListOutboxAsync(string? state, int? limit, CancellationToken cancellationToken);
 
-    /// <summary>Queues a dead item again (404 unknown, 409 when it is not dead).</summary>
-    Task<DossierSyncItem> RequeueAsync(string syncId, CancellationToken cancellationToken);
+    /// <summary>Queues a dead item again (<see cref="PortalError.SyncItemNotFound"/> unknown, <see cref="PortalError.NotDead"/> when it is not dead).</summary>
+    Task<Result<DossierSyncItem, PortalError>> RequeueAsync(string syncId, CancellationToken cancellationToken);
 
-    /// <summary>Gives up on a dead item so later versions of its dossier can go (404 unknown, 409 when it is not dead).</summary>
-    Task<DossierSyncItem> SkipAsync(string syncId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Gives up on a dead item so later versions of its dossier can go (<see cref="PortalError.SyncItemNotFound"/> unknown,
+    /// <see cref="PortalError.NotDead"/> when it is not dead).
+    /// </summary>
+    Task<Result<DossierSyncItem, PortalError>> SkipAsync(string syncId, CancellationToken cancellationToken);
 
     /// <summary>Searches the stored procedure catalogue, with or without Vietnamese diacritics.</summary>
-    Task<ProcedureSearchResult> SearchProceduresAsync(string? query, int? limit, CancellationToken cancellationToken);
+    Task<Result<ProcedureSearchResult, PortalError>> SearchProceduresAsync(string? query, int? limit, CancellationToken cancellationToken);
 
-    /// <summary>The latest account statistics, for one locality or all pulled ones.</summary>
-    Task<AccountStatsResult> GetAccountStatsAsync(string? locality, CancellationToken cancellationToken);
+    /// <summary>The latest account statistics, for one locality (<see cref="PortalError.StatisticsNotPulled"/> when it has none) or all pulled ones.</summary>
+    Task<Result<AccountStatsResult, PortalError>> GetAccountStatsAsync(string? locality, CancellationToken cancellationToken);
 }
 
 /// <summary>

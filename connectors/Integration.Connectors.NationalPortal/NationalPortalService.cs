@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Integration.Core.Audit;
@@ -23,17 +24,20 @@ internal sealed partial class NationalPortalService(
 {
     private const string Topic = PortalSyncHandler.TopicName;
 
-    /// <summary>409: this version of the dossier was already received with other content.</summary>
-    public const string VersionConflict = "version_conflict";
-
-    public async Task<DossierSyncAccepted> SubmitStatusAsync(string dossierCode, DossierStatusRequest request, CancellationToken cancellationToken)
+    public async Task<Result<DossierSyncAccepted, PortalError>> SubmitStatusAsync(string dossierCode, DossierStatusRequest request, CancellationToken cancellationToken)
     {
-        var change = DossierStatusValidator.Validate(dossierCode, request, time.GetUtcNow());
+        var validated = DossierStatusValidator.Validate(dossierCode, request, time.GetUtcNow());
+        if (!validated.Succeeded)
+        {
+            return validated.Error;
+        }
+
+        var change = validated.Value;
         var payload = JsonSerializer.Serialize(change, PortalJsonContext.Default.DossierChange);
         // Province indicators count accepted changes, not delivered ones. The change and its indicator fact are
         // committed together (one transaction, one commit), and the fact's write rides in the outbox's round trip.
         // A repeat is accepted only if it says what the stored version says, so it reports the same fact; a refused
-        // one (409) rolls its fact back with the transaction.
+        // one (a version conflict) rolls its fact back with the transaction.
         var fact = indicators.DossierStatusAccepted(new DossierStatusFact(change.DossierCode, change.Version, change.Status, change.ChangedAt,
             change.ReceivedAt, change.DueAt, change.AgencyCode, change.ProcedureCode, change.Channel));
         await using var connection = await store.OpenAsync(cancellationToken);
@@ -47,8 +51,7 @@ internal sealed partial class NationalPortalService(
         {
             // A correction must be a new version: accepting it as a repeat would lose it without a word.
             Log.StatusVersionConflict(logger, change.DossierCode, change.Version, item.Id);
-            throw new GatewayProblemException(409, VersionConflict, "This version of the dossier was already received with other content.",
-                $"Version {change.Version} of {change.DossierCode} is stored (sync {item.Id}, {OutboxStore.StateText(item.State)}) with other fields: send the correction as a higher version.");
+            return new PortalError.VersionConflict(change.DossierCode, change.Version, item.Id, item.State);
         }
         else
         {
@@ -81,17 +84,17 @@ internal sealed partial class NationalPortalService(
             PortalJsonContext.Default.DossierChange);
     }
 
-    public async Task<DossierSyncView> GetSyncAsync(string dossierCode, CancellationToken cancellationToken)
+    public async Task<Result<DossierSyncView, PortalError>> GetSyncAsync(string dossierCode, CancellationToken cancellationToken)
     {
         if (!DossierStatusValidator.IsDossierCode(dossierCode))
         {
-            throw GatewayProblemException.Validation("dossierCode", ProblemCodes.InvalidField, "dossierCode must be 1-64 letters, digits, '.', '-' or '_', starting with a letter or digit.");
+            return Invalid("dossierCode", "dossierCode must be 1-64 letters, digits, '.', '-' or '_', starting with a letter or digit.");
         }
 
         var items = await outbox.ListByKeyAsync(Topic, dossierCode, cancellationToken);
         if (items.Count == 0)
         {
-            throw new GatewayProblemException(404, ProblemCodes.NotFound, "No status change of this dossier has been received.");
+            return new PortalError.DossierNotFound();
         }
 
         var now = time.GetUtcNow();
@@ -101,22 +104,31 @@ internal sealed partial class NationalPortalService(
             dossierCode, latest.Version, latest.Status, latest.DueAt, DossierStatus.IsOpen(latest.Status), latest.Overdue, views);
     }
 
-    public async Task<PortalOutboxView> ListOutboxAsync(string? state, int? limit, CancellationToken cancellationToken)
+    public async Task<Result<PortalOutboxView, PortalError>> ListOutboxAsync(string? state, int? limit, CancellationToken cancellationToken)
     {
-        OutboxState? filter = state switch
+        (bool Known, OutboxState? Filter) parsed = state switch
         {
-            null or "" => null,
-            "queued" => OutboxState.Queued,
-            "in_flight" => OutboxState.InFlight,
-            "delivered" => OutboxState.Delivered,
-            "dead" => OutboxState.Dead,
-            "skipped" => OutboxState.Skipped,
-            _ => throw GatewayProblemException.Validation("state", ProblemCodes.InvalidField, "state must be queued, in_flight, delivered, dead or skipped."),
+            null or "" => (true, null),
+            "queued" => (true, OutboxState.Queued),
+            "in_flight" => (true, OutboxState.InFlight),
+            "delivered" => (true, OutboxState.Delivered),
+            "dead" => (true, OutboxState.Dead),
+            "skipped" => (true, OutboxState.Skipped),
+            _ => (false, null),
         };
-        var take = Limit(limit, 50, 500);
+        if (!parsed.Known)
+        {
+            return Invalid("state", "state must be queued, in_flight, delivered, dead or skipped.");
+        }
+
+        if (!TryLimit(limit, 50, 500, out var take, out var invalid))
+        {
+            return invalid;
+        }
+
         var now = time.GetUtcNow();
         var backlog = await outbox.GetBacklogAsync([Topic], cancellationToken);
-        var items = await outbox.ListAsync(Topic, filter, take, cancellationToken);
+        var items = await outbox.ListAsync(Topic, parsed.Filter, take, cancellationToken);
         return new PortalOutboxView(
             backlog.Pending,
             backlog.Dead,
@@ -125,70 +137,70 @@ internal sealed partial class NationalPortalService(
             items.Select(i => View(i, now)).ToList());
     }
 
-    public Task<DossierSyncItem> RequeueAsync(string syncId, CancellationToken cancellationToken) =>
-        OperatorActionAsync("requeue", syncId, outbox.RequeueAsync, cancellationToken);
+    public Task<Result<DossierSyncItem, PortalError>> RequeueAsync(string syncId, CancellationToken cancellationToken) =>
+        OperatorActionAsync(PortalOperatorAction.Requeue, syncId, outbox.RequeueAsync, cancellationToken);
 
-    public Task<DossierSyncItem> SkipAsync(string syncId, CancellationToken cancellationToken) =>
-        OperatorActionAsync("skip", syncId, outbox.SkipAsync, cancellationToken);
+    public Task<Result<DossierSyncItem, PortalError>> SkipAsync(string syncId, CancellationToken cancellationToken) =>
+        OperatorActionAsync(PortalOperatorAction.Skip, syncId, outbox.SkipAsync, cancellationToken);
 
-    public Task<ProcedureSearchResult> SearchProceduresAsync(string? query, int? limit, CancellationToken cancellationToken)
+    public async Task<Result<ProcedureSearchResult, PortalError>> SearchProceduresAsync(string? query, int? limit, CancellationToken cancellationToken)
     {
         if (query is { Length: > 200 })
         {
-            throw GatewayProblemException.Validation("query", ProblemCodes.InvalidField, "query may be at most 200 characters.");
+            return Invalid("query", "query may be at most 200 characters.");
         }
 
-        return catalogue.SearchAsync(string.IsNullOrWhiteSpace(query) ? null : query.Trim(), Limit(limit, 20, 100), cancellationToken);
+        if (!TryLimit(limit, 20, 100, out var take, out var invalid))
+        {
+            return invalid;
+        }
+
+        return await catalogue.SearchAsync(string.IsNullOrWhiteSpace(query) ? null : query.Trim(), take, cancellationToken);
     }
 
-    public Task<AccountStatsResult> GetAccountStatsAsync(string? locality, CancellationToken cancellationToken)
+    public async Task<Result<AccountStatsResult, PortalError>> GetAccountStatsAsync(string? locality, CancellationToken cancellationToken)
     {
         if (!string.IsNullOrEmpty(locality) && !NationalPortalOptions.LocalityPattern().IsMatch(locality))
         {
-            throw GatewayProblemException.Validation("locality", ProblemCodes.InvalidField, "locality must be 1-20 letters, digits or dots (maDiaBan).");
+            return Invalid("locality", "locality must be 1-20 letters, digits or dots (maDiaBan).");
         }
 
-        return GetStatsAsync(string.IsNullOrEmpty(locality) ? null : locality, cancellationToken);
-    }
-
-    private async Task<AccountStatsResult> GetStatsAsync(string? locality, CancellationToken cancellationToken)
-    {
-        var result = await statistics.GetAsync(locality, cancellationToken);
-        if (locality is not null && result.Items.Count == 0)
+        var one = string.IsNullOrEmpty(locality) ? null : locality;
+        var result = await statistics.GetAsync(one, cancellationToken);
+        if (one is not null && result.Items.Count == 0)
         {
-            throw new GatewayProblemException(404, ProblemCodes.NotFound, "No account statistics of this locality have been pulled.",
-                "Statistics are pulled for the codes in Connectors:NationalPortal:Localities.");
+            return new PortalError.StatisticsNotPulled();
         }
 
         return result;
     }
 
-    private async Task<DossierSyncItem> OperatorActionAsync(
-        string action,
+    private async Task<Result<DossierSyncItem, PortalError>> OperatorActionAsync(
+        PortalOperatorAction action,
         string syncId,
         Func<string, CancellationToken, Task<OutboxChange>> change,
         CancellationToken cancellationToken)
     {
         if (!SyncIdPattern().IsMatch(syncId))
         {
-            throw GatewayProblemException.Validation("syncId", ProblemCodes.InvalidField, "syncId must be 32 lower-case hexadecimal characters.");
+            return Invalid("syncId", "syncId must be 32 lower-case hexadecimal characters.");
         }
 
         var existing = await outbox.GetAsync(syncId, cancellationToken);
         if (existing is null || existing.Topic != Topic)
         {
-            throw new GatewayProblemException(404, ProblemCodes.NotFound, "No portal sync item has this id.");
+            return new PortalError.SyncItemNotFound();
         }
 
         var (item, changed) = await change(syncId, cancellationToken);
-        var result = changed ? (action == "skip" ? "skipped" : "requeued") : "refused_not_dead";
-        audit.Record(new AuditRecord("outbox_" + action, NationalPortalServiceCollectionExtensions.ConnectorName, result,
+        var name = action == PortalOperatorAction.Skip ? "skip" : "requeue";
+        var result = changed ? (action == PortalOperatorAction.Skip ? "skipped" : "requeued") : "refused_not_dead";
+        audit.Record(new AuditRecord("outbox_" + name, NationalPortalServiceCollectionExtensions.ConnectorName, result,
             SubjectMasked: $"{existing.Key} v{existing.Version}"));
-        Log.OperatorAction(logger, action, existing.Key, existing.Version, syncId, result);
+        Log.OperatorAction(logger, name, existing.Key, existing.Version, syncId, result);
         if (!changed || item is null)
         {
-            throw new GatewayProblemException(409, ProblemCodes.Conflict, $"Only a dead item can be {(action == "skip" ? "skipped" : "requeued")}.",
-                $"The item is {OutboxStore.StateText((item ?? existing).State)}.");
+            return new PortalError.NotDead(action, (item ?? existing).State);
         }
 
         return View(item, time.GetUtcNow());
@@ -214,12 +226,17 @@ internal sealed partial class NationalPortalService(
             DossierStatus.IsOverdue(status, change?.DueAt, now));
     }
 
-    private static int Limit(int? value, int fallback, int max) => value switch
+    /// <summary>The <c>limit</c> parameter: <paramref name="fallback"/> when absent, else 1 to <paramref name="max"/>.</summary>
+    private static bool TryLimit(int? value, int fallback, int max, out int take, [NotNullWhen(false)] out PortalError? invalid)
     {
-        null => fallback,
-        >= 1 when value <= max => value.Value,
-        _ => throw GatewayProblemException.Validation("limit", ProblemCodes.InvalidField, $"limit must be between 1 and {max}."),
-    };
+        invalid = value is null || (value >= 1 && value <= max) ? null : Invalid("limit", $"limit must be between 1 and {max}.");
+        take = value ?? fallback;
+        return invalid is null;
+    }
+
+    /// <summary>One query or path parameter that is not valid (each such check stops at the first bad parameter).</summary>
+    private static PortalError.Invalid Invalid(string field, string message) =>
+        new([new FieldError(field, ProblemCodes.InvalidField, message)]);
 
     [GeneratedRegex("^[0-9a-f]{32}$")]
     private static partial Regex SyncIdPattern();

@@ -1,4 +1,5 @@
 using Integration.Core.Monitoring;
+using Integration.Core.Problems;
 
 namespace Integration.Connectors.NationalPortal;
 
@@ -21,7 +22,8 @@ internal sealed class PortalProbe(PortalSession session, TimeProvider time) : IC
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            var error = ex is Integration.Core.Problems.GatewayProblemException g ? g.Detail ?? g.Title : ex.GetType().Name;
+            // The login's failures are upstream ones (Core's pipeline and the session's own checks): their detail says what the portal did.
+            var error = ex is UpstreamException upstream ? upstream.Detail ?? upstream.Title : ex.GetType().Name;
             return [new UpstreamProbeResult(PortalClient.Upstream, false, time.GetElapsedTime(started).TotalMilliseconds, error)];
         }
     }

@@ -1,29 +1,30 @@
 using System.Text.Json.Serialization;
+using Integration.Core.Problems;
 
 namespace Integration.Indicators;
 
 /// <summary>
 /// The figures a province is scored on, for a period [from, to) of Vietnam dates (<c>yyyy-MM-dd</c>).
-/// Arguments come as the caller sent them: a bad period, grouping or locality throws a 400
-/// <see cref="Integration.Core.Problems.GatewayProblemException"/> with a stable code
-/// (<c>invalid_period</c>, <c>invalid_group_by</c>, <c>invalid_field</c>).
+/// Arguments come as the caller sent them: a bad period, grouping, agency, limit or locality comes back as
+/// <see cref="IndicatorError.Invalid"/> with a stable code (<c>invalid_period</c>, <c>invalid_group_by</c>,
+/// <c>invalid_field</c>), before the store is read.
 /// </summary>
 public interface IProvinceIndicators
 {
     /// <summary>Received, online, finished, on time, late and overdue-open dossiers, in total and per agency, level or locality.</summary>
-    Task<DossierIndicators> GetDossiersAsync(string? from, string? to, string? groupBy, CancellationToken cancellationToken);
+    Task<Result<DossierIndicators, IndicatorError>> GetDossiersAsync(string? from, string? to, string? groupBy, CancellationToken cancellationToken);
 
     /// <summary>Commune-level agencies of the directory that received no online dossier in the period.</summary>
-    Task<CommunesWithoutOnline> GetCommunesWithoutOnlineAsync(string? from, string? to, CancellationToken cancellationToken);
+    Task<Result<CommunesWithoutOnline, IndicatorError>> GetCommunesWithoutOnlineAsync(string? from, string? to, CancellationToken cancellationToken);
 
     /// <summary>The dossiers counted as overdue-open for the period, most overdue first (optionally of one agency).</summary>
-    Task<OverdueDossiers> GetOverdueAsync(string? from, string? to, string? agency, int? limit, CancellationToken cancellationToken);
+    Task<Result<OverdueDossiers, IndicatorError>> GetOverdueAsync(string? from, string? to, string? agency, int? limit, CancellationToken cancellationToken);
 
     /// <summary>Paid payments (by the time they were paid), count and amount per method.</summary>
-    Task<PaymentIndicators> GetPaymentsAsync(string? from, string? to, CancellationToken cancellationToken);
+    Task<Result<PaymentIndicators, IndicatorError>> GetPaymentsAsync(string? from, string? to, CancellationToken cancellationToken);
 
     /// <summary>Account figures per locality and day, as pulled from the portal (one locality, or all).</summary>
-    Task<AccountIndicators> GetAccountsAsync(string? locality, string? from, string? to, CancellationToken cancellationToken);
+    Task<Result<AccountIndicators, IndicatorError>> GetAccountsAsync(string? locality, string? from, string? to, CancellationToken cancellationToken);
 }
 
 /// <summary>The dossier figures of one group (or of the total).</summary>

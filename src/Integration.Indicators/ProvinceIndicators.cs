@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Dapper;
 using Integration.Core.Hosting;
@@ -15,8 +16,6 @@ namespace Integration.Indicators;
 /// </summary>
 internal sealed class ProvinceIndicators(GatewayStore store, TimeProvider time, IOptions<IndicatorsOptions> options) : IProvinceIndicators
 {
-    public const string InvalidPeriod = "invalid_period";
-    public const string InvalidGroupBy = "invalid_group_by";
     private const int MaxDays = 366;
 
     private static readonly Dictionary<string, string> LevelNames = new(StringComparer.Ordinal)
@@ -27,15 +26,24 @@ internal sealed class ProvinceIndicators(GatewayStore store, TimeProvider time, 
         ["unknown"] = "Ngoài danh mục",
     };
 
-    public async Task<DossierIndicators> GetDossiersAsync(string? from, string? to, string? groupBy, CancellationToken cancellationToken)
+    public async Task<Result<DossierIndicators, IndicatorError>> GetDossiersAsync(string? from, string? to, string? groupBy, CancellationToken cancellationToken)
     {
-        var period = Period.Parse(from, to);
+        if (!Period.TryParse(from, to, out var period, out var invalid))
+        {
+            return invalid;
+        }
+
         var grouping = groupBy switch
         {
             null or "" or "agency" => "agency",
             "level" or "locality" => groupBy,
-            _ => throw GatewayProblemException.Validation("groupBy", InvalidGroupBy, "groupBy must be agency, level or locality."),
+            _ => null,
         };
+        if (grouping is null)
+        {
+            return Invalid("groupBy", IndicatorProblemCodes.InvalidGroupBy, "groupBy must be agency, level or locality.");
+        }
+
         var now = time.GetUtcNow();
         var perAgency = await CountPerAgencyAsync(period, period.AsOf(now), cancellationToken);
         var directory = Directory();
@@ -74,9 +82,13 @@ internal sealed class ProvinceIndicators(GatewayStore store, TimeProvider time, 
         return new DossierIndicators(period.From, period.To, Vietnam(now), grouping, total, groups);
     }
 
-    public async Task<CommunesWithoutOnline> GetCommunesWithoutOnlineAsync(string? from, string? to, CancellationToken cancellationToken)
+    public async Task<Result<CommunesWithoutOnline, IndicatorError>> GetCommunesWithoutOnlineAsync(string? from, string? to, CancellationToken cancellationToken)
     {
-        var period = Period.Parse(from, to);
+        if (!Period.TryParse(from, to, out var period, out var invalid))
+        {
+            return invalid;
+        }
+
         var communes = options.Value.Agencies.Where(a => a.Level == "commune").ToList();
         await using var connection = await store.OpenAsync(cancellationToken);
         var withOnline = (await connection.QueryAsync<string>(new CommandDefinition(
@@ -94,21 +106,25 @@ internal sealed class ProvinceIndicators(GatewayStore store, TimeProvider time, 
         return new CommunesWithoutOnline(period.From, period.To, Vietnam(time.GetUtcNow()), communes.Count, without);
     }
 
-    public async Task<OverdueDossiers> GetOverdueAsync(string? from, string? to, string? agency, int? limit, CancellationToken cancellationToken)
+    public async Task<Result<OverdueDossiers, IndicatorError>> GetOverdueAsync(string? from, string? to, string? agency, int? limit, CancellationToken cancellationToken)
     {
-        var period = Period.Parse(from, to);
+        if (!Period.TryParse(from, to, out var period, out var invalid))
+        {
+            return invalid;
+        }
+
         if (agency is { Length: > 64 })
         {
-            throw GatewayProblemException.Validation("agency", ProblemCodes.InvalidField, "agency must be at most 64 characters.");
+            return Invalid("agency", ProblemCodes.InvalidField, "agency must be at most 64 characters.");
         }
 
         var max = options.Value.MaxOverdueRows;
-        var take = limit switch
+        if (limit is < 1 || limit > max)
         {
-            null => Math.Min(100, max),
-            >= 1 when limit <= max => limit.Value,
-            _ => throw GatewayProblemException.Validation("limit", ProblemCodes.InvalidField, $"limit must be between 1 and {max}."),
-        };
+            return Invalid("limit", ProblemCodes.InvalidField, $"limit must be between 1 and {max}.");
+        }
+
+        var take = limit ?? Math.Min(100, max);
         var now = time.GetUtcNow();
         var asOf = period.AsOf(now);
         var filter = string.IsNullOrEmpty(agency) ? "" : " AND agency_code = @agency";
@@ -141,9 +157,13 @@ internal sealed class ProvinceIndicators(GatewayStore store, TimeProvider time, 
         return new OverdueDossiers(period.From, period.To, Vietnam(now), Vietnam(asOf), total, items);
     }
 
-    public async Task<PaymentIndicators> GetPaymentsAsync(string? from, string? to, CancellationToken cancellationToken)
+    public async Task<Result<PaymentIndicators, IndicatorError>> GetPaymentsAsync(string? from, string? to, CancellationToken cancellationToken)
     {
-        var period = Period.Parse(from, to);
+        if (!Period.TryParse(from, to, out var period, out var invalid))
+        {
+            return invalid;
+        }
+
         await using var connection = await store.OpenAsync(cancellationToken);
         var rows = (await connection.QueryAsync<(string Method, long Count, long Amount)>(new CommandDefinition(
             """
@@ -160,12 +180,16 @@ internal sealed class ProvinceIndicators(GatewayStore store, TimeProvider time, 
         return new PaymentIndicators(period.From, period.To, Vietnam(time.GetUtcNow()), methods.Sum(m => m.Count), methods.Sum(m => m.Amount), methods);
     }
 
-    public async Task<AccountIndicators> GetAccountsAsync(string? locality, string? from, string? to, CancellationToken cancellationToken)
+    public async Task<Result<AccountIndicators, IndicatorError>> GetAccountsAsync(string? locality, string? from, string? to, CancellationToken cancellationToken)
     {
-        var period = Period.Parse(from, to);
+        if (!Period.TryParse(from, to, out var period, out var invalid))
+        {
+            return invalid;
+        }
+
         if (!string.IsNullOrEmpty(locality) && (locality.Length > 20 || !locality.All(c => char.IsAsciiLetterOrDigit(c) || c == '.')))
         {
-            throw GatewayProblemException.Validation("locality", ProblemCodes.InvalidField, "locality must be 1-20 letters, digits or dots (maDiaBan).");
+            return Invalid("locality", ProblemCodes.InvalidField, "locality must be 1-20 letters, digits or dots (maDiaBan).");
         }
 
         var filter = string.IsNullOrEmpty(locality) ? "" : " AND locality_code = @locality";
@@ -238,6 +262,10 @@ internal sealed class ProvinceIndicators(GatewayStore store, TimeProvider time, 
         return counts;
     }
 
+    /// <summary>One query parameter that is not valid.</summary>
+    private static IndicatorError.Invalid Invalid(string field, string code, string message) =>
+        new([new FieldError(field, code, message)]);
+
     private Dictionary<string, AgencyOptions> Directory() =>
         options.Value.Agencies.ToDictionary(a => a.Code, StringComparer.Ordinal);
 
@@ -291,34 +319,52 @@ internal sealed class ProvinceIndicators(GatewayStore store, TimeProvider time, 
         /// <summary>When "open" and "overdue" are judged: the end of the period, or now if that is earlier.</summary>
         public DateTimeOffset AsOf(DateTimeOffset now) => Instant(To) < now ? Instant(To) : now;
 
-        public static Period Parse(string? from, string? to)
+        /// <summary>The period [from, to), or the first bad parameter (<c>invalid_period</c>).</summary>
+        public static bool TryParse(string? from, string? to, [NotNullWhen(true)] out Period? period, [NotNullWhen(false)] out IndicatorError? invalid)
         {
-            var f = ParseDate("from", from);
-            var t = ParseDate("to", to);
+            period = null;
+            var f = ParseDate("from", from, out invalid);
+            if (invalid is not null)
+            {
+                return false;
+            }
+
+            var t = ParseDate("to", to, out invalid);
+            if (invalid is not null)
+            {
+                return false;
+            }
+
             if (t <= f)
             {
-                throw GatewayProblemException.Validation("to", InvalidPeriod, "to must be after from (the period is [from, to)).");
+                invalid = Invalid("to", IndicatorProblemCodes.InvalidPeriod, "to must be after from (the period is [from, to)).");
+                return false;
             }
 
             if (t.DayNumber - f.DayNumber > MaxDays)
             {
-                throw GatewayProblemException.Validation("to", InvalidPeriod, $"The period may span at most {MaxDays} days.");
+                invalid = Invalid("to", IndicatorProblemCodes.InvalidPeriod, $"The period may span at most {MaxDays} days.");
+                return false;
             }
 
-            return new Period(f, t);
+            period = new Period(f, t);
+            return true;
         }
 
-        private static DateOnly ParseDate(string field, string? value)
+        private static DateOnly ParseDate(string field, string? value, out IndicatorError? invalid)
         {
+            invalid = null;
             if (string.IsNullOrEmpty(value))
             {
-                throw GatewayProblemException.Validation(field, InvalidPeriod, $"{field} is required: a Vietnam date, yyyy-MM-dd.");
+                invalid = Invalid(field, IndicatorProblemCodes.InvalidPeriod, $"{field} is required: a Vietnam date, yyyy-MM-dd.");
+                return default;
             }
 
             if (value.Length != 10 || !DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
                 || date.Year < 2000 || date.Year > 2100)
             {
-                throw GatewayProblemException.Validation(field, InvalidPeriod, $"{field} must be a date yyyy-MM-dd between 2000 and 2100.");
+                invalid = Invalid(field, IndicatorProblemCodes.InvalidPeriod, $"{field} must be a date yyyy-MM-dd between 2000 and 2100.");
+                return default;
             }
 
             return date;

@@ -25,7 +25,7 @@ public sealed class DossierStatusValidatorTests
     [Fact]
     public void Validate_ValidChange_NormalisesItForTheOutbox()
     {
-        var change = DossierStatusValidator.Validate("000.21.09.H99-261120-0001", Valid(), Now);
+        var change = DossierStatusValidator.Validate("000.21.09.H99-261120-0001", Valid(), Now).Value!;
 
         Assert.Equal(new DateTimeOffset(2026, 11, 20, 8, 0, 0, TimeSpan.FromHours(7)), change.ReceivedAt);
         Assert.Equal(new DateTimeOffset(2026, 11, 25, 2, 30, 0, TimeSpan.Zero), change.ChangedAt);
@@ -37,31 +37,43 @@ public sealed class DossierStatusValidatorTests
     [Fact]
     public void Validate_ReturnedWithoutReturnDate_IsRefused()
     {
-        var error = Assert.Throws<GatewayProblemException>(() => DossierStatusValidator.Validate("D-1", Valid() with { Status = 10 }, Now));
+        var error = Refused(DossierStatusValidator.Validate("D-1", Valid() with { Status = 10 }, Now));
 
-        Assert.Equal(400, error.Status);
         Assert.Equal(ProblemCodes.MissingField, error.Code);
-        Assert.Equal("returnedAt", Assert.Single(error.Errors!).Field);
+        Assert.Equal("returnedAt", Assert.Single(error.Errors).Field);
     }
 
     [Fact]
     public void Validate_ChangeBeforeReceiptOrFarInTheFuture_IsRefused()
     {
-        var before = Assert.Throws<GatewayProblemException>(() =>
-            DossierStatusValidator.Validate("D-1", Valid() with { ChangedAt = "2026-11-19T08:00:00+07:00" }, Now));
-        var future = Assert.Throws<GatewayProblemException>(() =>
-            DossierStatusValidator.Validate("D-1", Valid() with { ChangedAt = "2026-11-25T11:00:00+07:00" }, Now));
+        var before = Refused(DossierStatusValidator.Validate("D-1", Valid() with { ChangedAt = "2026-11-19T08:00:00+07:00" }, Now));
+        var future = Refused(DossierStatusValidator.Validate("D-1", Valid() with { ChangedAt = "2026-11-25T11:00:00+07:00" }, Now));
 
-        Assert.Contains("before receivedAt", before.Errors![0].Message);
-        Assert.Contains("in the future", future.Errors![0].Message);
+        Assert.Contains("before receivedAt", before.Errors[0].Message);
+        Assert.Contains("in the future", future.Errors[0].Message);
     }
 
     [Fact]
     public void Validate_ProgressFieldsWithoutHandler_AreRefused()
     {
-        var error = Assert.Throws<GatewayProblemException>(() => DossierStatusValidator.Validate("D-1", Valid() with { Note = "Chuyển xử lý" }, Now));
+        var error = Refused(DossierStatusValidator.Validate("D-1", Valid() with { Note = "Chuyển xử lý" }, Now));
 
-        Assert.Equal("handler", Assert.Single(error.Errors!).Field);
+        Assert.Equal("handler", Assert.Single(error.Errors).Field);
+    }
+
+    [Fact]
+    public void Validate_NoBodyAndBadDossierCode_ListsBothFields()
+    {
+        var error = Refused(DossierStatusValidator.Validate("-bad", null, Now));
+
+        Assert.Equal(ProblemCodes.ValidationFailed, error.Code);
+        Assert.Equal(["dossierCode:invalid_field", "body:missing_field"], error.Errors.Select(e => $"{e.Field}:{e.Code}"));
+    }
+
+    private static PortalError.Invalid Refused(Result<DossierChange, PortalError> result)
+    {
+        Assert.False(result.Succeeded);
+        return Assert.IsType<PortalError.Invalid>(result.Error);
     }
 
     [Theory]

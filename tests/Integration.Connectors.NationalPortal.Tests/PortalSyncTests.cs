@@ -224,7 +224,7 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
     }
 
     [Fact]
-    public async Task Requeue_NotDeadUnknownOrWithoutOpsScope_IsRefused()
+    public async Task RequeueOrSkip_NotDeadUnknownOrWithoutOpsScope_IsRefused()
     {
         await GatewayFactory.WireMock.ResetAsync();
         var time = new FakeTimeProvider(TestClock.Start);
@@ -238,13 +238,41 @@ public abstract class PortalSyncTests(bool postgres) : BothStores(postgres)
         using var unknown = await ops.PostAsync($"/api/v1/portal/outbox/{Guid.NewGuid():N}/requeue", null);
         using var malformed = await ops.PostAsync("/api/v1/portal/outbox/not-an-id/requeue", null);
         using var desk = await client.PostAsync($"/api/v1/portal/outbox/{syncId}/requeue", null);
+        using var skip = await ops.PostAsync($"/api/v1/portal/outbox/{syncId}/skip", null);
 
         Assert.Equal(HttpStatusCode.Conflict, delivered.StatusCode);
         Assert.Equal("conflict", (string?)JsonNode.Parse(await delivered.Content.ReadAsStringAsync())!["code"]);
+        Assert.Equal(HttpStatusCode.Conflict, skip.StatusCode);
+        var skipProblem = JsonNode.Parse(await skip.Content.ReadAsStringAsync())!;
+        Assert.Equal("conflict", (string?)skipProblem["code"]);
+        Assert.Equal("Only a dead item can be skipped.", (string?)skipProblem["title"]);
+        Assert.Equal("The item is delivered.", (string?)skipProblem["detail"]);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, desk.StatusCode);
         Assert.Single(await IntegrationCallsAsync());
+    }
+
+    [Fact]
+    public async Task SyncAndOutboxQueries_BadParameters_Answer400NamingTheParameter()
+    {
+        await GatewayFactory.WireMock.ResetAsync();
+        using var factory = Create(new FakeTimeProvider(TestClock.Start));
+        using var client = factory.CreateClient(GatewayFactory.DeskKey);
+        using var ops = factory.CreateClient(GatewayFactory.OpsKey);
+
+        using var sync = await client.GetAsync("/api/v1/portal/dossiers/-leading-dash/sync");
+        using var state = await ops.GetAsync("/api/v1/portal/outbox?state=lost");
+        using var limit = await ops.GetAsync("/api/v1/portal/outbox?limit=501");
+
+        foreach (var (response, field) in new[] { (sync, "dossierCode"), (state, "state"), (limit, "limit") })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+            var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            Assert.Equal("invalid_field", (string?)problem["code"]);
+            Assert.Equal(field, (string?)Assert.Single(problem["errors"]!.AsArray())!["field"]);
+        }
     }
 
     [Fact]

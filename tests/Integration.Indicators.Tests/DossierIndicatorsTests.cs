@@ -229,6 +229,8 @@ public sealed class DossierIndicatorsTests
     [InlineData("/api/v1/indicators/payments?from=11/01/2026&to=2026-12-01", "invalid_period")]
     [InlineData("/api/v1/indicators/accounts?locality=01;drop&from=2026-11-01&to=2026-12-01", "invalid_field")]
     [InlineData("/api/v1/indicators/overdue?from=2026-11-01&to=2026-12-01&limit=0", "invalid_field")]
+    [InlineData("/api/v1/indicators/overdue?from=2026-11-01&to=2026-12-01&agency=A12345678901234567890123456789012345678901234567890123456789012345", "invalid_field")]
+    [InlineData("/api/v1/indicators/communes-without-online?from=2026-11-01", "invalid_period")]
     public async Task Get_BadPeriodOrGrouping_400ProblemWithStableCode(string path, string code)
     {
         using var factory = Create(postgres: false, NovemberGateway.Clock());

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Integration.Core.Problems;
+using Integration.Gateway.Problems;
 using Integration.Gateway.Security;
 using Integration.Indicators;
 using Microsoft.AspNetCore.Mvc;
@@ -38,52 +39,49 @@ internal static class IndicatorEndpoints
     private static async Task<IResult> GetDossiersAsync(HttpContext http, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? groupBy, [FromQuery] string? format, IProvinceIndicators indicators, CancellationToken ct)
     {
         var csv = WantsCsv(http, format);
-        var r = await indicators.GetDossiersAsync(from, to, groupBy, ct);
-        return csv ? Csv($"chi-tieu-ho-so-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv", DossiersCsv(r)) : TypedResults.Ok(r);
+        return Answer(await indicators.GetDossiersAsync(from, to, groupBy, ct), csv,
+            r => Csv($"chi-tieu-ho-so-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv", DossiersCsv(r)));
     }
 
     private static async Task<IResult> GetCommunesWithoutOnlineAsync(HttpContext http, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? format, IProvinceIndicators indicators, CancellationToken ct)
     {
         var csv = WantsCsv(http, format);
-        var r = await indicators.GetCommunesWithoutOnlineAsync(from, to, ct);
-        return csv
-            ? Csv($"xa-chua-co-ho-so-truc-tuyen-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv",
-                Table(["code", "name", "localityCode"], r.Communes.Select(c => new object?[] { c.Code, c.Name, c.LocalityCode })))
-            : TypedResults.Ok(r);
+        return Answer(await indicators.GetCommunesWithoutOnlineAsync(from, to, ct), csv,
+            r => Csv($"xa-chua-co-ho-so-truc-tuyen-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv",
+                Table(["code", "name", "localityCode"], r.Communes.Select(c => new object?[] { c.Code, c.Name, c.LocalityCode }))));
     }
 
     private static async Task<IResult> GetOverdueAsync(HttpContext http, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? agency, [FromQuery] int? limit, [FromQuery] string? format, IProvinceIndicators indicators, CancellationToken ct)
     {
         var csv = WantsCsv(http, format);
-        var r = await indicators.GetOverdueAsync(from, to, agency, limit, ct);
-        return csv
-            ? Csv($"ho-so-qua-han-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv",
+        return Answer(await indicators.GetOverdueAsync(from, to, agency, limit, ct), csv,
+            r => Csv($"ho-so-qua-han-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv",
                 Table(["dossierCode", "agencyCode", "agencyName", "procedureCode", "status", "channel", "receivedAt", "dueAt", "overdueDays"],
-                    r.Items.Select(i => new object?[] { i.DossierCode, i.AgencyCode, i.AgencyName, i.ProcedureCode, i.Status, i.Channel, i.ReceivedAt, i.DueAt, i.OverdueDays })))
-            : TypedResults.Ok(r);
+                    r.Items.Select(i => new object?[] { i.DossierCode, i.AgencyCode, i.AgencyName, i.ProcedureCode, i.Status, i.Channel, i.ReceivedAt, i.DueAt, i.OverdueDays }))));
     }
 
     private static async Task<IResult> GetPaymentsAsync(HttpContext http, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? format, IProvinceIndicators indicators, CancellationToken ct)
     {
         var csv = WantsCsv(http, format);
-        var r = await indicators.GetPaymentsAsync(from, to, ct);
-        return csv
-            ? Csv($"thanh-toan-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv",
+        return Answer(await indicators.GetPaymentsAsync(from, to, ct), csv,
+            r => Csv($"thanh-toan-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv",
                 Table(["method", "count", "amount"], r.Methods.Select(m => new object?[] { m.Method, m.Count, m.Amount })
-                    .Append(["total", r.Count, r.Amount])))
-            : TypedResults.Ok(r);
+                    .Append(["total", r.Count, r.Amount]))));
     }
 
     private static async Task<IResult> GetAccountsAsync(HttpContext http, [FromQuery] string? locality, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? format, IProvinceIndicators indicators, CancellationToken ct)
     {
         var csv = WantsCsv(http, format);
-        var r = await indicators.GetAccountsAsync(locality, from, to, ct);
-        return csv
-            ? Csv($"tai-khoan-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv",
+        return Answer(await indicators.GetAccountsAsync(locality, from, to, ct), csv,
+            r => Csv($"tai-khoan-{r.From:yyyy-MM-dd}-{r.To:yyyy-MM-dd}.csv",
                 Table(["date", "localityCode", "localityName", "accounts", "level2Accounts"],
-                    r.Days.Select(d => new object?[] { d.Date, d.LocalityCode, d.LocalityName, d.Accounts, d.Level2Accounts })))
-            : TypedResults.Ok(r);
+                    r.Days.Select(d => new object?[] { d.Date, d.LocalityCode, d.LocalityName, d.Accounts, d.Level2Accounts }))));
     }
+
+    /// <summary>The figures as JSON or, when asked, as CSV; a refused argument as its problem.</summary>
+    private static IResult Answer<T>(Result<T, IndicatorError> result, bool csv, Func<T, IResult> asCsv)
+        where T : notnull =>
+        !result.Succeeded ? result.Error.ToProblem() : csv ? asCsv(result.Value) : TypedResults.Ok(result.Value);
 
     private static bool WantsCsv(HttpContext http, string? format) => format switch
     {

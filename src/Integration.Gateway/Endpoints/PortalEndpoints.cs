@@ -1,4 +1,6 @@
 using Integration.Connectors.NationalPortal;
+using Integration.Core.Problems;
+using Integration.Gateway.Problems;
 using Integration.Gateway.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -43,27 +45,33 @@ internal static class PortalEndpoints
         return app;
     }
 
-    private static async Task<Accepted<DossierSyncAccepted>> SubmitStatusAsync(string dossierCode, DossierStatusRequest request, INationalPortal national, CancellationToken ct)
+    private static async Task<Results<Accepted<DossierSyncAccepted>, ProblemHttpResult>> SubmitStatusAsync(string dossierCode, DossierStatusRequest request, INationalPortal national, CancellationToken ct)
     {
         var accepted = await national.SubmitStatusAsync(dossierCode, request, ct);
-        return TypedResults.Accepted($"/api/v1/portal/dossiers/{Uri.EscapeDataString(dossierCode)}/sync", accepted);
+        return accepted.Succeeded
+            ? TypedResults.Accepted($"/api/v1/portal/dossiers/{Uri.EscapeDataString(dossierCode)}/sync", accepted.Value)
+            : accepted.Error.ToProblem();
     }
 
-    private static async Task<Ok<DossierSyncView>> GetSyncAsync(string dossierCode, INationalPortal national, CancellationToken ct) =>
-        TypedResults.Ok(await national.GetSyncAsync(dossierCode, ct));
+    private static async Task<Results<Ok<DossierSyncView>, ProblemHttpResult>> GetSyncAsync(string dossierCode, INationalPortal national, CancellationToken ct) =>
+        OkOrProblem(await national.GetSyncAsync(dossierCode, ct));
 
-    private static async Task<Ok<ProcedureSearchResult>> SearchProceduresAsync([FromQuery] string? query, [FromQuery] int? limit, INationalPortal national, CancellationToken ct) =>
-        TypedResults.Ok(await national.SearchProceduresAsync(query, limit, ct));
+    private static async Task<Results<Ok<ProcedureSearchResult>, ProblemHttpResult>> SearchProceduresAsync([FromQuery] string? query, [FromQuery] int? limit, INationalPortal national, CancellationToken ct) =>
+        OkOrProblem(await national.SearchProceduresAsync(query, limit, ct));
 
-    private static async Task<Ok<AccountStatsResult>> GetAccountStatsAsync([FromQuery] string? locality, INationalPortal national, CancellationToken ct) =>
-        TypedResults.Ok(await national.GetAccountStatsAsync(locality, ct));
+    private static async Task<Results<Ok<AccountStatsResult>, ProblemHttpResult>> GetAccountStatsAsync([FromQuery] string? locality, INationalPortal national, CancellationToken ct) =>
+        OkOrProblem(await national.GetAccountStatsAsync(locality, ct));
 
-    private static async Task<Ok<PortalOutboxView>> ListOutboxAsync([FromQuery] string? state, [FromQuery] int? limit, INationalPortal national, CancellationToken ct) =>
-        TypedResults.Ok(await national.ListOutboxAsync(state, limit, ct));
+    private static async Task<Results<Ok<PortalOutboxView>, ProblemHttpResult>> ListOutboxAsync([FromQuery] string? state, [FromQuery] int? limit, INationalPortal national, CancellationToken ct) =>
+        OkOrProblem(await national.ListOutboxAsync(state, limit, ct));
 
-    private static async Task<Ok<DossierSyncItem>> RequeueAsync(string syncId, INationalPortal national, CancellationToken ct) =>
-        TypedResults.Ok(await national.RequeueAsync(syncId, ct));
+    private static async Task<Results<Ok<DossierSyncItem>, ProblemHttpResult>> RequeueAsync(string syncId, INationalPortal national, CancellationToken ct) =>
+        OkOrProblem(await national.RequeueAsync(syncId, ct));
 
-    private static async Task<Ok<DossierSyncItem>> SkipAsync(string syncId, INationalPortal national, CancellationToken ct) =>
-        TypedResults.Ok(await national.SkipAsync(syncId, ct));
+    private static async Task<Results<Ok<DossierSyncItem>, ProblemHttpResult>> SkipAsync(string syncId, INationalPortal national, CancellationToken ct) =>
+        OkOrProblem(await national.SkipAsync(syncId, ct));
+
+    private static Results<Ok<T>, ProblemHttpResult> OkOrProblem<T>(Result<T, PortalError> result)
+        where T : notnull =>
+        result.Succeeded ? TypedResults.Ok(result.Value) : result.Error.ToProblem();
 }
