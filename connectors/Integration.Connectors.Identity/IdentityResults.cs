@@ -22,7 +22,7 @@ public abstract record IdentityError
     public sealed record Invalid(IReadOnlyList<FieldError> Errors) : IdentityError
     {
         /// <summary>The field's code when there is one error, <c>validation_failed</c> for several.</summary>
-        public override string Code => Errors.Count == 1 ? Errors[0].Code : ProblemCodes.ValidationFailed;
+        public override string Code => ProblemCodes.ForFieldErrors(Errors);
     }
 
     /// <summary>A sign-in's <c>returnUrl</c> is a well-formed URL, but not under any of <c>VneId:AllowedReturnUrls</c>.</summary>

@@ -32,7 +32,7 @@ public abstract record LinkedError
     public sealed record Invalid(IReadOnlyList<FieldError> Errors) : LinkedError
     {
         /// <summary>The field's code when there is one error, <c>validation_failed</c> for several.</summary>
-        public override string Code => Errors.Count == 1 ? Errors[0].Code : ProblemCodes.ValidationFailed;
+        public override string Code => ProblemCodes.ForFieldErrors(Errors);
     }
 
     /// <summary>A creation without an <c>Idempotency-Key</c> header.</summary>

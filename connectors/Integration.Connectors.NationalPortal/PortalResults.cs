@@ -21,7 +21,7 @@ public abstract record PortalError
     public sealed record Invalid(IReadOnlyList<FieldError> Errors) : PortalError
     {
         /// <summary>The field's code when there is one error, <c>validation_failed</c> for several.</summary>
-        public override string Code => Errors.Count == 1 ? Errors[0].Code : ProblemCodes.ValidationFailed;
+        public override string Code => ProblemCodes.ForFieldErrors(Errors);
     }
 
     /// <summary>This version of the dossier is stored with other content: a correction must come as a higher version.</summary>

@@ -20,7 +20,7 @@ public abstract record PaymentError
     public sealed record Invalid(IReadOnlyList<FieldError> Errors) : PaymentError
     {
         /// <summary>The field's code when there is one error, <c>validation_failed</c> for several.</summary>
-        public override string Code => Errors.Count == 1 ? Errors[0].Code : ProblemCodes.ValidationFailed;
+        public override string Code => ProblemCodes.ForFieldErrors(Errors);
     }
 
     /// <summary>A payment creation without an <c>Idempotency-Key</c> header.</summary>

@@ -22,6 +22,6 @@ public abstract record TelcoError
     public sealed record Invalid(IReadOnlyList<FieldError> Errors) : TelcoError
     {
         /// <summary>The field's code when there is one error, <c>validation_failed</c> for several.</summary>
-        public override string Code => Errors.Count == 1 ? Errors[0].Code : ProblemCodes.ValidationFailed;
+        public override string Code => ProblemCodes.ForFieldErrors(Errors);
     }
 }

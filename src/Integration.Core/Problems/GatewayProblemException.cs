@@ -39,7 +39,7 @@ public class GatewayProblemException : Exception
 
     /// <summary>A 400 for one or more invalid fields; the first error's code becomes the problem's code.</summary>
     public static GatewayProblemException Validation(IReadOnlyList<FieldError> errors) =>
-        new(400, errors.Count == 1 ? errors[0].Code : ProblemCodes.ValidationFailed, "The request is not valid.",
+        new(400, ProblemCodes.ForFieldErrors(errors), "The request is not valid.",
             string.Join(" ", errors.Select(e => e.Message)))
         {
             Errors = errors,

@@ -7,6 +7,9 @@ namespace Integration.Core.Problems;
 public static class ProblemCodes
 {
     public const string ValidationFailed = "validation_failed";
+
+    /// <summary>The code of a 400 for invalid fields: the field's own code when one field is wrong, <see cref="ValidationFailed"/> for several.</summary>
+    public static string ForFieldErrors(IReadOnlyList<FieldError> errors) => errors.Count == 1 ? errors[0].Code : ValidationFailed;
     public const string MalformedJson = "malformed_json";
     public const string InvalidFieldType = "invalid_field_type";
     public const string MissingField = "missing_field";

@@ -43,7 +43,7 @@ internal static class ReadinessEndpoints
         errors.AddRange(checker.Validate(subscriber, purposeHeader).Where(e => !errors.Any(x => x.Field == e.Field)));
         if (errors.Count > 0)
         {
-            return GatewayProblems.Validation(errors.Count == 1 ? errors[0].Code : ProblemCodes.ValidationFailed, errors);
+            return GatewayProblems.Validation(ProblemCodes.ForFieldErrors(errors), errors);
         }
 
         var identityTask = PartAsync(() => verifier.VerifyAsync(citizen, purposeHeader, cancellationToken));
