@@ -17,6 +17,9 @@ public interface IBankNoticeService
     /// <param name="cancellationToken">Cancels the handling.</param>
     Task<Result<BankNoticeReceipt, PaymentError>> HandleAsync(string? timestamp, string? signature, ReadOnlyMemory<byte> rawBody, CancellationToken cancellationToken);
 
-    /// <summary>The newest flagged money (bank notices, and VNPAY IPNs for payments that could no longer take it), for operators.</summary>
-    Task<IReadOnlyList<BankNoticeView>> ListFlaggedAsync(int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// The newest flagged money (bank notices, and VNPAY IPNs for payments that could no longer take it), for operators:
+    /// at most <paramref name="limit"/> (1-1000, 100 when not given).
+    /// </summary>
+    Task<Result<IReadOnlyList<BankNoticeView>, PaymentError>> ListFlaggedAsync(int? limit, CancellationToken cancellationToken);
 }

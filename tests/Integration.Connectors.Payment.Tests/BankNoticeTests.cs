@@ -182,6 +182,15 @@ public abstract class BankNoticeTests(bool postgres) : BothStores(postgres)
 
         using var deskAsksForOpsList = await client.GetAsync("/api/v1/payments/bank-notices/flagged");
         Assert.Equal(HttpStatusCode.Forbidden, deskAsksForOpsList.StatusCode);
+
+        foreach (var limit in new[] { "0", "1001" })
+        {
+            using var refused = await ops.GetAsync("/api/v1/payments/bank-notices/flagged?limit=" + limit);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var problem = await PaymentTestKit.ProblemAsync(refused);
+            Assert.Equal("invalid_field", problem.Str("code"));
+            Assert.Equal("limit", problem["errors"]![0]!.Str("field"));
+        }
     }
 
     [Fact]

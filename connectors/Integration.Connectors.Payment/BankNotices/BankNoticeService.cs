@@ -155,12 +155,17 @@ internal sealed class BankNoticeService(
 
     private static PaymentError.Invalid Invalid(FieldError error) => new([error]);
 
-    public async Task<IReadOnlyList<BankNoticeView>> ListFlaggedAsync(int limit, CancellationToken cancellationToken)
+    public async Task<Result<IReadOnlyList<BankNoticeView>, PaymentError>> ListFlaggedAsync(int? limit, CancellationToken cancellationToken)
     {
-        var rows = await store.ListFlaggedNoticesAsync(limit, cancellationToken);
+        if (limit is < 1 or > 1000)
+        {
+            return Invalid(new FieldError("limit", ProblemCodes.InvalidField, "limit must be between 1 and 1000."));
+        }
+
+        var rows = await store.ListFlaggedNoticesAsync(limit ?? 100, cancellationToken);
         return rows.Select(n => new BankNoticeView(
             n.TransactionId, PaymentTime.ToVietnam(n.ReceivedAt), n.Amount, n.Content, n.BankBin, n.AccountNumber, n.TransferredAt,
-            n.PaymentId, n.Reference, n.ExpectedAmount, n.Outcome, n.Source)).ToList();
+            n.PaymentId, n.Reference, n.ExpectedAmount, n.Outcome, n.Source)).ToList<BankNoticeView>();
     }
 
     private static DateTimeOffset? ParseTransferredAt(string? value)

@@ -103,15 +103,9 @@ internal static class PaymentEndpoints
         return OkOrProblem(receipt, request.HttpContext.Response);
     }
 
-    private static async Task<Ok<IReadOnlyList<BankNoticeView>>> FlaggedNoticesAsync(IBankNoticeService notices, CancellationToken cancellationToken, int? limit = null)
-    {
-        if (limit is < 1 or > 1000)
-        {
-            throw GatewayProblemException.Validation("limit", ProblemCodes.InvalidField, "limit must be between 1 and 1000.");
-        }
-
-        return TypedResults.Ok(await notices.ListFlaggedAsync(limit ?? 100, cancellationToken));
-    }
+    private static async Task<Results<Ok<IReadOnlyList<BankNoticeView>>, ProblemHttpResult>> FlaggedNoticesAsync(
+        IBankNoticeService notices, HttpResponse response, CancellationToken cancellationToken, int? limit = null) =>
+        OkOrProblem(await notices.ListFlaggedAsync(limit, cancellationToken), response);
 
     private static Dictionary<string, string?> Query(HttpRequest request) =>
         request.Query.ToDictionary(q => q.Key, q => (string?)q.Value.ToString(), StringComparer.Ordinal);
