@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Integration.Testing;
@@ -70,6 +71,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     private readonly GatewayFactoryOptions _options;
     private readonly string _storeConnectionString;
     private readonly string? _sqliteFile;
+    private TaskCompletionSource _harnessReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public GatewayFactory(GatewayFactoryOptions? options = null)
     {
@@ -230,6 +232,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureTestServices(services =>
         {
+            HarnessReadyLifetime.Register(services, () => _harnessReady.Task);
             if (_options.Time is { } time)
             {
                 services.RemoveAll<TimeProvider>();
@@ -238,6 +241,29 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
 
             _options.Services?.Invoke(services);
         });
+    }
+
+    /// <summary>
+    /// Starts the host as the base class does, but lets Program's start go on only once the harness listens for its
+    /// outcome (see <see cref="HarnessReadyLifetime"/>): a start that fails then always reports its own error.
+    /// </summary>
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var harnessReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _harnessReady = harnessReady;
+        try
+        {
+            var host = builder.Build();
+            // The harness's StartAsync asks the host for its lifetime events before its first await.
+            var started = host.StartAsync();
+            harnessReady.TrySetResult();
+            started.GetAwaiter().GetResult();
+            return host;
+        }
+        finally
+        {
+            harnessReady.TrySetResult();
+        }
     }
 
     protected override void Dispose(bool disposing)
