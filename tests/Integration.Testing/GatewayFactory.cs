@@ -72,6 +72,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     private readonly string _storeConnectionString;
     private readonly string? _sqliteFile;
     private TaskCompletionSource _harnessReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _kestrel;
 
     public GatewayFactory(GatewayFactoryOptions? options = null)
     {
@@ -251,6 +252,13 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     {
         var harnessReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _harnessReady = harnessReady;
+        if (_kestrel)
+        {
+            // A real server (Playwright tests) is started the framework's own way; those tests start valid settings.
+            harnessReady.TrySetResult();
+            return base.CreateHost(builder);
+        }
+
         try
         {
             var host = builder.Build();
@@ -264,6 +272,13 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         {
             harnessReady.TrySetResult();
         }
+    }
+
+    /// <summary>Serves the gateway on a real Kestrel server on <paramref name="port"/> (browser tests), as the base class does.</summary>
+    public new void UseKestrel(int port)
+    {
+        _kestrel = true;
+        base.UseKestrel(port);
     }
 
     protected override void Dispose(bool disposing)
