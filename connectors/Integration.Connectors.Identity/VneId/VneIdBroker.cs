@@ -135,48 +135,23 @@ internal sealed class VneIdBroker(
             return Failed(returnUrl, "invalid_request", "the provider's callback carried no code");
         }
 
-        VneIdProfile profile;
+        Result<VneIdProfile, VneIdSignInException> signedIn;
         try
         {
-            var (signedIn, refused) = await telemetry.TrackAsync(
-                IdentityServiceCollectionExtensions.Connector,
-                "vneid_sign_in",
-                async ct =>
-                {
-                    try
-                    {
-                        var provider = await discovery.GetAsync(ct);
-                        var tokens = await client.ExchangeCodeAsync(new Uri(provider.TokenEndpoint), code, pending.CodeVerifier, ct);
-                        var subject = await discovery.ValidateIdTokenAsync(tokens.IdToken!, pending.NonceHash, ct);
-                        var info = await client.GetUserInfoAsync(new Uri(provider.UserInfoEndpoint), tokens.AccessToken!, ct);
-                        if (!string.Equals(info.Subject, subject, StringComparison.Ordinal))
-                        {
-                            // OpenID Connect Core 5.3.2: userinfo of another subject must not be used.
-                            throw new VneIdSignInException(VneIdSignInException.Failed, "The userinfo's sub is not the id_token's.");
-                        }
-
-                        return ((VneIdProfile?)VneIdProfile.From(info, time), (VneIdSignInException?)null);
-                    }
-                    catch (VneIdSignInException ex)
-                    {
-                        // The citizen gets it on the return URL: the call is recorded as rejected with its code, not as a gateway error.
-                        ConnectorCall.Current?.Reject(ex.Code);
-                        return (null, (VneIdSignInException?)ex);
-                    }
-                },
-                cancellationToken);
-            if (refused is not null)
-            {
-                return Failed(returnUrl, refused.Code, refused.Message);
-            }
-
-            profile = signedIn!;
+            signedIn = await telemetry.TrackAsync(
+                IdentityServiceCollectionExtensions.Connector, "vneid_sign_in", ct => ExchangeAsync(pending, code, ct), cancellationToken);
         }
         catch (UpstreamException ex)
         {
             return Failed(returnUrl, ex.Transient ? UnavailableError : VneIdSignInException.Failed, $"{ex.Code} from {ex.Upstream}");
         }
 
+        if (!signedIn.Succeeded)
+        {
+            return Failed(returnUrl, signedIn.Error.Code, signedIn.Error.Message);
+        }
+
+        var profile = signedIn.Value;
         var ticket = SecretTokens.New();
         var now = time.GetUtcNow();
         var lifetime = Options.TicketLifetime;
@@ -193,6 +168,34 @@ internal sealed class VneIdBroker(
             $"signed_in_level_{profile.IdentityLevel}");
         Log.SignInCompleted(logger, profile.IdNumberMasked, profile.IdentityLevel, lifetime);
         return ReturnUrlPolicy.With(returnUrl, "ticket", ticket);
+    }
+
+    /// <summary>
+    /// Exchanges the code and reads the citizen's profile, with the id_token validated and its subject matched to
+    /// userinfo's. What the provider refuses is given back, not thrown: the citizen learns it on the return URL, and
+    /// the call is recorded as rejected with its code rather than as a gateway error.
+    /// </summary>
+    private async Task<Result<VneIdProfile, VneIdSignInException>> ExchangeAsync(PendingSignIn pending, string code, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var provider = await discovery.GetAsync(cancellationToken);
+            var tokens = await client.ExchangeCodeAsync(new Uri(provider.TokenEndpoint), code, pending.CodeVerifier, cancellationToken);
+            var subject = await discovery.ValidateIdTokenAsync(tokens.IdToken!, pending.NonceHash, cancellationToken);
+            var info = await client.GetUserInfoAsync(new Uri(provider.UserInfoEndpoint), tokens.AccessToken!, cancellationToken);
+            if (!string.Equals(info.Subject, subject, StringComparison.Ordinal))
+            {
+                // OpenID Connect Core 5.3.2: userinfo of another subject must not be used.
+                throw new VneIdSignInException(VneIdSignInException.Failed, "The userinfo's sub is not the id_token's.");
+            }
+
+            return VneIdProfile.From(info, time);
+        }
+        catch (VneIdSignInException ex)
+        {
+            ConnectorCall.Current?.Reject(ex.Code);
+            return ex;
+        }
     }
 
     /// <summary>
