@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Integration.Core.Audit;
@@ -6,6 +5,7 @@ using Integration.Core.Indicators;
 using Integration.Core.Outbox;
 using Integration.Core.Problems;
 using Integration.Core.Store;
+using Integration.Core.Validation;
 using Microsoft.Extensions.Logging;
 
 namespace Integration.Connectors.NationalPortal;
@@ -121,9 +121,9 @@ internal sealed partial class NationalPortalService(
             return Invalid("state", "state must be queued, in_flight, delivered, dead or skipped.");
         }
 
-        if (!TryLimit(limit, 50, 500, out var take, out var invalid))
+        if (!PageLimit.TryParse(limit, 50, 500, out var take, out var invalid))
         {
-            return invalid;
+            return new PortalError.Invalid([invalid]);
         }
 
         var now = time.GetUtcNow();
@@ -150,9 +150,9 @@ internal sealed partial class NationalPortalService(
             return Invalid("query", "query may be at most 200 characters.");
         }
 
-        if (!TryLimit(limit, 20, 100, out var take, out var invalid))
+        if (!PageLimit.TryParse(limit, 20, 100, out var take, out var invalid))
         {
-            return invalid;
+            return new PortalError.Invalid([invalid]);
         }
 
         return await catalogue.SearchAsync(string.IsNullOrWhiteSpace(query) ? null : query.Trim(), take, cancellationToken);
@@ -224,14 +224,6 @@ internal sealed partial class NationalPortalService(
             item.DeliveredAt,
             change?.DueAt,
             DossierStatus.IsOverdue(status, change?.DueAt, now));
-    }
-
-    /// <summary>The <c>limit</c> parameter: <paramref name="fallback"/> when absent, else 1 to <paramref name="max"/>.</summary>
-    private static bool TryLimit(int? value, int fallback, int max, out int take, [NotNullWhen(false)] out PortalError? invalid)
-    {
-        invalid = value is null || (value >= 1 && value <= max) ? null : Invalid("limit", $"limit must be between 1 and {max}.");
-        take = value ?? fallback;
-        return invalid is null;
     }
 
     /// <summary>One query or path parameter that is not valid (each such check stops at the first bad parameter).</summary>

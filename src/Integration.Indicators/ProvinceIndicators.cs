@@ -4,6 +4,7 @@ using Dapper;
 using Integration.Core.Hosting;
 using Integration.Core.Problems;
 using Integration.Core.Store;
+using Integration.Core.Validation;
 using Microsoft.Extensions.Options;
 
 namespace Integration.Indicators;
@@ -119,12 +120,11 @@ internal sealed class ProvinceIndicators(GatewayStore store, TimeProvider time, 
         }
 
         var max = options.Value.MaxOverdueRows;
-        if (limit is < 1 || limit > max)
+        if (!PageLimit.TryParse(limit, Math.Min(100, max), max, out var take, out var badLimit))
         {
-            return Invalid("limit", ProblemCodes.InvalidField, $"limit must be between 1 and {max}.");
+            return new IndicatorError.Invalid([badLimit]);
         }
 
-        var take = limit ?? Math.Min(100, max);
         var now = time.GetUtcNow();
         var asOf = period.AsOf(now);
         var filter = string.IsNullOrEmpty(agency) ? "" : " AND agency_code = @agency";

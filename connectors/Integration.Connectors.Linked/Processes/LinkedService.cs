@@ -1,9 +1,10 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Integration.Core.Audit;
 using Integration.Core.Hosting;
 using Integration.Core.Privacy;
 using Integration.Core.Problems;
+using Integration.Core.Validation;
 using Microsoft.Extensions.Logging;
 
 namespace Integration.Connectors.Linked.Processes;
@@ -119,13 +120,13 @@ internal sealed class LinkedService(
             return Invalid("state", ProblemCodes.InvalidField, "state must be running, completed, needs_attention or cancelled.");
         }
 
-        if (limit is < 1 or > 500)
+        if (!PageLimit.TryParse(limit, 100, 500, out var take, out var invalid))
         {
-            return Invalid("limit", ProblemCodes.InvalidField, "limit must be between 1 and 500.");
+            return new LinkedError.Invalid([invalid]);
         }
 
         var views = new List<LinkedProcessView>();
-        foreach (var p in await store.ListAsync(state, limit ?? 100, cancellationToken))
+        foreach (var p in await store.ListAsync(state, take, cancellationToken))
         {
             if (await store.GetAsync(p.Id, cancellationToken) is { } found)
             {

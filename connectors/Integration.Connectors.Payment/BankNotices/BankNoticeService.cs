@@ -4,6 +4,7 @@ using Integration.Connectors.Payment.Store;
 using Integration.Core.Hosting;
 using Integration.Core.Monitoring;
 using Integration.Core.Problems;
+using Integration.Core.Validation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -157,12 +158,12 @@ internal sealed class BankNoticeService(
 
     public async Task<Result<IReadOnlyList<BankNoticeView>, PaymentError>> ListFlaggedAsync(int? limit, CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > 1000)
+        if (!PageLimit.TryParse(limit, 100, 1000, out var take, out var invalid))
         {
-            return Invalid(new FieldError("limit", ProblemCodes.InvalidField, "limit must be between 1 and 1000."));
+            return Invalid(invalid);
         }
 
-        var rows = await store.ListFlaggedNoticesAsync(limit ?? 100, cancellationToken);
+        var rows = await store.ListFlaggedNoticesAsync(take, cancellationToken);
         return rows.Select(n => new BankNoticeView(
             n.TransactionId, PaymentTime.ToVietnam(n.ReceivedAt), n.Amount, n.Content, n.BankBin, n.AccountNumber, n.TransferredAt,
             n.PaymentId, n.Reference, n.ExpectedAmount, n.Outcome, n.Source)).ToList<BankNoticeView>();
