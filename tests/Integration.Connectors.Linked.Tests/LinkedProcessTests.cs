@@ -107,10 +107,12 @@ public sealed class LinkedProcessTests : IAsyncLifetime
         Assert.DoesNotContain(DeceasedId, done.ToJsonString());
     }
 
-    [Fact]
-    public async Task Birth_SystemsAnswer97ForAKnownDossier_CountsAsDoneWithTheSameResult()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Birth_SystemsAnswer97ForAKnownDossier_CountsAsDoneWithTheSameResult(bool postgres)
     {
-        using var factory = Create();
+        using var factory = Create(postgres);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var dossier = Dossier("-LAP");
 
@@ -122,11 +124,13 @@ public sealed class LinkedProcessTests : IAsyncLifetime
         Assert.Contains("the system already had it", string.Join("\n", factory.Logs.Lines));
     }
 
-    [Fact]
-    public async Task Birth_SocialInsuranceAnswers503Once_StepRetriedAfterBackoffAndCompletes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Birth_SocialInsuranceAnswers503Once_StepRetriedAfterBackoffAndCompletes(bool postgres)
     {
         var time = new FakeTimeProvider(TestClock.Start);
-        using var factory = Create(time: time);
+        using var factory = Create(postgres, time);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var dossier = Dossier("-TAM");
         // Only social insurance fails: the registry's and residence's one-off 503s for -TAM are used up.
@@ -153,10 +157,12 @@ public sealed class LinkedProcessTests : IAsyncLifetime
         Assert.Single(await SentAsync(ThuongTruDangKy, dossier));
     }
 
-    [Fact]
-    public async Task Birth_RegistryRefusesTheMother_NeedsAttentionWithItsMessageAndNoDependentCall_ThenCorrectionAndRetryComplete()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Birth_RegistryRefusesTheMother_NeedsAttentionWithItsMessageAndNoDependentCall_ThenCorrectionAndRetryComplete(bool postgres)
     {
-        using var factory = Create();
+        using var factory = Create(postgres);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var ops = factory.CreateClient(GatewayFactory.OpsKey);
         var dossier = Dossier();
@@ -209,10 +215,12 @@ public sealed class LinkedProcessTests : IAsyncLifetime
         Assert.DoesNotContain(JsonNode.Parse(await ops.GetStringAsync("/api/v1/linked/attention"))!.AsArray(), p => (string?)p!["linkedId"] == id);
     }
 
-    [Fact]
-    public async Task Death_ResidenceRefuses_OtherBranchFinishesThenOfficerCancels()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Death_ResidenceRefuses_OtherBranchFinishesThenOfficerCancels(bool postgres)
     {
-        using var factory = Create();
+        using var factory = Create(postgres);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var dossier = Dossier();
 
@@ -236,10 +244,12 @@ public sealed class LinkedProcessTests : IAsyncLifetime
         Assert.Single(await SentAsync(ThuongTruXoa, dossier));
     }
 
-    [Fact]
-    public async Task Create_IdempotencyKey_SameBodySameProcessOtherBody422Missing400()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Create_IdempotencyKey_SameBodySameProcessOtherBody422Missing400(bool postgres)
     {
-        using var factory = Create();
+        using var factory = Create(postgres);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var dossier = Dossier();
         var key = "key-" + dossier;
@@ -273,10 +283,12 @@ public sealed class LinkedProcessTests : IAsyncLifetime
         Assert.Single(await SentAsync(Khaitu, dossier));
     }
 
-    [Fact]
-    public async Task Create_BadFields_400NamingEachFieldNothingStoredNoUpstreamCall()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Create_BadFields_400NamingEachFieldNothingStoredNoUpstreamCall(bool postgres)
     {
-        using var factory = Create();
+        using var factory = Create(postgres);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         var dossier = Dossier();
         var birth = Birth(dossier, Today());
@@ -311,10 +323,12 @@ public sealed class LinkedProcessTests : IAsyncLifetime
         Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM linked_processes"));
     }
 
-    [Fact]
-    public async Task Routes_WithoutLinkedScopeOrUnknownIds_AreRefused()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Routes_WithoutLinkedScopeOrUnknownIds_AreRefused(bool postgres)
     {
-        using var factory = Create();
+        using var factory = Create(postgres);
         using var ops = factory.CreateClient(GatewayFactory.OpsKey);
         using var desk = factory.CreateClient(GatewayFactory.DeskKey);
 
@@ -328,10 +342,12 @@ public sealed class LinkedProcessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, notAnId.StatusCode);
     }
 
-    [Fact]
-    public async Task Refusals_EachCase_AnswerTheirStatusCodeTitleAndDetail()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Refusals_EachCase_AnswerTheirStatusCodeTitleAndDetail(bool postgres)
     {
-        using var factory = Create();
+        using var factory = Create(postgres);
         using var client = factory.CreateClient(GatewayFactory.DeskKey);
         using var ops = factory.CreateClient(GatewayFactory.OpsKey);
         var dossier = Dossier();
