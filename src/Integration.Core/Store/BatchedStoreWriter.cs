@@ -36,11 +36,12 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
     private readonly List<Entry> _carried = [];
     private int _carriedFailures;
     private DbConnection? _connection;
-    private DbCommand? _insert;
+    private SqliteBatchStatements? _sqliteStatements;
     private long _dropped;
     private long _refused;
     private long _written;
     private long _failedBatches;
+    private long _batches;
     private TaskCompletionSource _idle = NewIdle();
 
     protected BatchedStoreWriter(GatewayStore store, TimeProvider time, ILogger logger, int capacity)
@@ -66,6 +67,9 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
     public long Refused => Interlocked.Read(ref _refused);
 
     public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Transactions committed (<see cref="Written"/> over this is the mean batch size).</summary>
+    public long Batches => Interlocked.Read(ref _batches);
 
     /// <summary>Batches whose transaction failed (each is retried or refused, never silently lost).</summary>
     public long FailedBatches => Interlocked.Read(ref _failedBatches);
@@ -255,6 +259,7 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
             }
 
             Interlocked.Add(ref _written, batch.Count);
+            Interlocked.Increment(ref _batches);
             _carriedFailures = 0;
             foreach (var entry in batch)
             {
@@ -330,28 +335,28 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
             return;
         }
 
-        // SQLite: one prepared single-row INSERT, executed per row, in one transaction per batch; the two
+        // SQLite: BEGIN, one prepared single-row INSERT per row, COMMIT, all prepared once on this connection; the two
         // writers take turns on SQLite's single write lock.
-        var sqlite = (SqliteConnection)_connection;
+        var statements = _sqliteStatements ??= new SqliteBatchStatements((SqliteConnection)_connection, Table, Columns);
         await _store.SqliteBatchGate.WaitAsync();
         try
         {
-            using var tx = sqlite.BeginTransaction(deferred: false);
-            var insert = _insert ??= PrepareSqliteInsert(sqlite);
-            insert.Transaction = tx;
-            var parameters = insert.Parameters;
-            foreach (var entry in batch)
+            statements.Begin();
+            try
             {
-                Bind(entry.Row, values);
-                for (var c = 0; c < values.Length; c++)
+                foreach (var entry in batch)
                 {
-                    parameters[c].Value = values[c] ?? DBNull.Value;
+                    Bind(entry.Row, values);
+                    statements.Insert(values);
                 }
 
-                insert.ExecuteNonQuery();
+                statements.Commit();
             }
-
-            tx.Commit();
+            catch
+            {
+                statements.Rollback();
+                throw;
+            }
         }
         finally
         {
@@ -361,26 +366,10 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
 
     private string CopySql => $"COPY {Table} ({string.Join(", ", Columns)}) FROM STDIN (FORMAT BINARY)";
 
-    private SqliteCommand PrepareSqliteInsert(SqliteConnection connection)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText =
-            $"INSERT INTO {Table} ({string.Join(", ", Columns)}) VALUES ({string.Join(", ", Columns.Select((_, i) => "@p" + i))})";
-        for (var c = 0; c < Columns.Count; c++)
-        {
-            command.Parameters.Add(new SqliteParameter("@p" + c, DBNull.Value));
-        }
-
-        return command;
-    }
-
     private async Task CloseConnectionAsync()
     {
-        if (_insert is not null)
-        {
-            await _insert.DisposeAsync();
-            _insert = null;
-        }
+        _sqliteStatements?.Dispose();
+        _sqliteStatements = null;
 
         if (_connection is not null)
         {

@@ -65,6 +65,16 @@ internal static class OperationsServiceCollectionExtensions
             new Measurement<long>(audit.Dropped, new KeyValuePair<string, object?>("writer", "audit")),
             new Measurement<long>(telemetry.Dropped, new KeyValuePair<string, object?>("writer", "monitoring")),
         }, "{row}", "Best-effort audit or monitoring rows dropped (queue full, or a batch failed every retry).");
+        metrics.Meter.CreateObservableCounter("gateway.store.rows_written", () => new[]
+        {
+            new Measurement<long>(audit.Written, new KeyValuePair<string, object?>("writer", "audit")),
+            new Measurement<long>(telemetry.Written, new KeyValuePair<string, object?>("writer", "monitoring")),
+        }, "{row}", "Audit or monitoring rows committed.");
+        metrics.Meter.CreateObservableCounter("gateway.store.batches", () => new[]
+        {
+            new Measurement<long>(audit.Batches, new KeyValuePair<string, object?>("writer", "audit")),
+            new Measurement<long>(telemetry.Batches, new KeyValuePair<string, object?>("writer", "monitoring")),
+        }, "{transaction}", "Batch transactions committed (rows written over batches is the mean group-commit size).");
         metrics.Meter.CreateObservableCounter("gateway.store.rows_refused", () => audit.Refused,
             "{row}", "Lookup audit rows the store could not take; each lookup was answered 503 store_unavailable.");
         metrics.Meter.CreateObservableGauge("gateway.outbox.backlog", () =>
