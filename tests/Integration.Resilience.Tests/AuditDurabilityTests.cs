@@ -15,7 +15,8 @@ namespace Integration.Resilience.Tests;
 /// <summary>
 /// An answered personal-data lookup has a committed audit row: a gateway killed with SIGKILL in a burst of citizen
 /// checks lost none of the rows of lookups it answered; a store that refuses audit rows makes lookups answer 503
-/// <c>store_unavailable</c>, not 200; a failed monitoring batch is written once the store takes rows again.
+/// <c>store_unavailable</c>, not 200, and so does a store that holds a lookup's commit beyond the writer's commit
+/// timeout; a failed monitoring batch is written once the store takes rows again.
 /// </summary>
 public sealed class AuditDurabilityTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -107,6 +108,46 @@ public sealed class AuditDurabilityTests(ITestOutputHelper output) : IAsyncLifet
         await using var connection = Open(store, gateway.StoreConnectionString);
         Assert.Equal(1L, await connection.ExecuteScalarAsync<long>(
             "SELECT COUNT(*) FROM audit_records WHERE purpose = 'after the store came back'"));
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task CitizenCheck_StoreHoldsTheCommitPastItsTimeout_Answers503ThenTheRowIsStillWritten(string store)
+    {
+        using var gateway = new GatewayFactory(new GatewayFactoryOptions { Postgres = store == "postgres" });
+        using var client = gateway.CreateClient(GatewayFactory.DeskKey);
+        client.Timeout = TimeSpan.FromSeconds(30); // a writer that never gives up fails the test instead of hanging it
+        await CacheCitizenAnAsync(client);
+
+        // Another session holds the write lock the audit writer needs (an administrator's long transaction, a
+        // migration), so the batch holding the lookup's row cannot commit.
+        await using var locker = Open(store, gateway.StoreConnectionString);
+        await locker.OpenAsync();
+        DbTransaction hold;
+        if (locker is SqliteConnection sqlite)
+        {
+            hold = sqlite.BeginTransaction(deferred: false);
+        }
+        else
+        {
+            hold = await locker.BeginTransactionAsync();
+            await locker.ExecuteAsync("LOCK TABLE audit_records IN EXCLUSIVE MODE", transaction: hold);
+        }
+
+        using (var refused = await Api.VerifyAsync(client, Api.An, purpose: "while the store held the lock"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("store_unavailable", await Api.ProblemCodeAsync(refused));
+        }
+
+        await hold.RollbackAsync();
+        await hold.DisposeAsync();
+        // The refused answer's row stayed queued: it is written once the store lets the writer in.
+        await Eventually.TrueAsync(async () => await locker.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM audit_records WHERE purpose = 'while the store held the lock'") == 1, "the held row, written late");
+        using var again = await Api.VerifyAsync(client, Api.An);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
     }
 
     [Theory]

@@ -44,17 +44,21 @@ public sealed class AuditLog(GatewayStore store, CallerContext caller, PersonalD
     /// <summary>Queues a row without waiting (operator actions, refusals); a failed batch is retried.</summary>
     public void Record(AuditRecord record) => Enqueue(ToRow(record));
 
-    private Row ToRow(AuditRecord record) => new(
-        Guid.CreateVersion7().ToString("N"),
-        Time.GetUtcNow().ToUnixTimeMilliseconds(),
-        caller.ClientName,
-        record.Action,
-        record.Connector,
-        record.Purpose is null ? null : PersonalDataMask.Text(record.Purpose),
-        record.SubjectMasked,
-        record.SubjectHash,
-        record.Result,
-        caller.TraceId);
+    private Row ToRow(AuditRecord record)
+    {
+        var now = Time.GetUtcNow();
+        return new(
+            RowId.New(now),
+            now.ToUnixTimeMilliseconds(),
+            caller.ClientName,
+            record.Action,
+            record.Connector,
+            record.Purpose is null ? null : PersonalDataMask.Text(record.Purpose),
+            record.SubjectMasked,
+            record.SubjectHash,
+            record.Result,
+            caller.TraceId);
+    }
 
     /// <summary>Reads the newest rows first (operators, tests).</summary>
     public async Task<IReadOnlyList<Row>> ReadRecentAsync(int limit, CancellationToken cancellationToken = default)

@@ -142,7 +142,7 @@ public sealed class ConnectorTelemetry(
                 if (key.Second < before)
                 {
                     (rows ??= []).Add(new Row(
-                        Guid.CreateVersion7().ToString("N"), key.Second * 1000, key.Client, key.Connector, null, key.Operation, "success",
+                        RowId.New(DateTimeOffset.FromUnixTimeSeconds(key.Second)), key.Second * 1000, key.Client, key.Connector, null, key.Operation, "success",
                         null, 0, totals.TotalMs / totals.Calls, "hit", null, null, totals.Calls));
                 }
             }
@@ -257,9 +257,10 @@ public sealed class ConnectorTelemetry(
                 }
                 else
                 {
+                    var now = Time.GetUtcNow();
                     Enqueue(new Row(
-                        Guid.CreateVersion7().ToString("N"),
-                        Time.GetUtcNow().ToUnixTimeMilliseconds(),
+                        RowId.New(now),
+                        now.ToUnixTimeMilliseconds(),
                         caller.ClientName,
                         connector,
                         call.Upstream,

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Threading.Channels;
 using Integration.Core.Problems;
@@ -16,7 +17,9 @@ namespace Integration.Core.Store;
 /// waits until the transaction holding its row has committed (group commit: many callers, one commit). If
 /// the queue stays full beyond <see cref="QueueWait"/>, the batch fails or the commit takes longer than
 /// <see cref="CommitTimeout"/>, it gets a <see cref="StoreUnavailableException"/> (503 <c>store_unavailable</c>),
-/// so nothing is answered that is not recorded.</item>
+/// so nothing is answered that is not recorded. Callers are released a batch at a time: one thread-pool work item
+/// per committed batch resumes its callers in turn (one wake-up per batch, not one per row), and one timer per
+/// writer refuses the callers whose commit is overdue (no timer per row).</item>
 /// <item><see cref="Enqueue"/> (best-effort rows, e.g. monitoring): never waits; a failed batch is retried
 /// with backoff (<see cref="MaxRetries"/> times) before its rows are dropped; a full queue drops the new
 /// row. Both are counted (<see cref="Dropped"/>) and logged.</item>
@@ -43,6 +46,9 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
     private long _failedBatches;
     private long _batches;
     private TaskCompletionSource _idle = NewIdle();
+    private readonly ConcurrentQueue<Waiter> _waiting = new();
+    private readonly ITimer _overdue;
+    private int _sweeping;
 
     protected BatchedStoreWriter(GatewayStore store, TimeProvider time, ILogger logger, int capacity)
     {
@@ -54,7 +60,11 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
+        _overdue = time.CreateTimer(_ => RefuseOverdue(), null, OverdueCheck, OverdueCheck);
     }
+
+    /// <summary>How often callers waiting longer than <see cref="CommitTimeout"/> are looked for.</summary>
+    private static readonly TimeSpan OverdueCheck = TimeSpan.FromMilliseconds(100);
 
     protected GatewayStore Store => _store;
 
@@ -101,8 +111,8 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
     /// </summary>
     public async Task CommitAsync(T item, CancellationToken cancellationToken = default)
     {
-        var committed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entry = new Entry(item, committed);
+        var waiter = new Waiter(_time.GetTimestamp());
+        var entry = new Entry(item, waiter);
         if (!_channel.Writer.TryWrite(entry))
         {
             using var wait = new CancellationTokenSource(QueueWait, _time);
@@ -121,21 +131,78 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
             }
         }
 
-        bool ok;
-        try
+        // Once queued, the caller waits for the outcome even if its client has gone: the row is written either way,
+        // and the wait is bounded by CommitTimeout.
+        _waiting.Enqueue(waiter);
+        switch (await waiter.Task)
         {
-            ok = await committed.Task.WaitAsync(CommitTimeout, _time, cancellationToken);
+            case Outcome.Committed:
+                return;
+            case Outcome.Overdue:
+                // The row stays queued and will be written when the store answers; this answer is refused.
+                throw Refuse("the commit did not complete in time");
+            default:
+                throw Refuse("the batch holding the row failed");
         }
-        catch (TimeoutException)
+    }
+
+    /// <summary>Refuses the callers whose row has waited longer than <see cref="CommitTimeout"/> (oldest first: they queued in order).</summary>
+    private void RefuseOverdue()
+    {
+        if (Interlocked.Exchange(ref _sweeping, 1) == 1)
         {
-            // The row stays queued and will be written when the store answers; this answer is refused.
-            throw Refuse("the commit did not complete in time");
+            return;
         }
 
-        if (!ok)
+        try
         {
-            throw Refuse("the batch holding the row failed");
+            List<Waiter>? overdue = null;
+            while (_waiting.TryPeek(out var waiter))
+            {
+                if (!waiter.Task.IsCompleted && _time.GetElapsedTime(waiter.QueuedAt) < CommitTimeout)
+                {
+                    break;
+                }
+
+                _waiting.TryDequeue(out _);
+                if (!waiter.Task.IsCompleted)
+                {
+                    (overdue ??= []).Add(waiter);
+                }
+            }
+
+            if (overdue is not null)
+            {
+                Release(overdue, Outcome.Overdue);
+            }
         }
+        finally
+        {
+            Volatile.Write(ref _sweeping, 0);
+        }
+    }
+
+    /// <summary>
+    /// Resumes the callers of one batch, in turn, on one thread-pool work item: their continuations run there
+    /// (<see cref="Waiter"/> does not force each onto its own work item), never on the writer's loop.
+    /// </summary>
+    private static void Release(List<Waiter> waiters, Outcome outcome)
+    {
+        if (waiters.Count == 0)
+        {
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static state =>
+            {
+                foreach (var waiter in state.Waiters)
+                {
+                    waiter.TrySetResult(state.Outcome);
+                }
+            },
+            (Waiters: waiters, Outcome: outcome),
+            preferLocal: false);
     }
 
     private StoreUnavailableException Refuse(string reason)
@@ -215,6 +282,18 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
         }
 
         await CloseConnectionAsync();
+
+        // Rows the store would not take before the stop: their callers are refused now rather than at their deadline.
+        var unwritten = new List<Waiter>();
+        while (_channel.Reader.TryRead(out var left))
+        {
+            if (left.Committed is { } waiter)
+            {
+                unwritten.Add(waiter);
+            }
+        }
+
+        Release(unwritten, Outcome.Failed);
         if (Refused > 0 || Dropped > 0)
         {
             Log.WriterTotals(_logger, WriterName, Refused, Dropped, Written);
@@ -261,10 +340,7 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
             Interlocked.Add(ref _written, batch.Count);
             Interlocked.Increment(ref _batches);
             _carriedFailures = 0;
-            foreach (var entry in batch)
-            {
-                entry.Committed?.TrySetResult(true);
-            }
+            Release(Waiters(batch), Outcome.Committed);
 
             return true;
         }
@@ -279,19 +355,17 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
     {
         _carriedFailures++;
         var giveUp = _carriedFailures > MaxRetries;
-        var refused = 0;
+        var waiters = Waiters(batch);
         foreach (var entry in batch)
         {
-            if (entry.Committed is { } waiter)
-            {
-                waiter.TrySetResult(false);
-                refused++;
-            }
-            else if (!giveUp)
+            if (entry.Committed is null && !giveUp)
             {
                 _carried.Add(entry);
             }
         }
+
+        var refused = waiters.Count;
+        Release(waiters, Outcome.Failed);
 
         var bestEffort = batch.Count - refused;
         if (giveUp)
@@ -378,7 +452,41 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
         }
     }
 
+    public override void Dispose()
+    {
+        _overdue.Dispose();
+        base.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private static List<Waiter> Waiters(List<Entry> batch)
+    {
+        var waiters = new List<Waiter>();
+        foreach (var entry in batch)
+        {
+            if (entry.Committed is { } waiter)
+            {
+                waiters.Add(waiter);
+            }
+        }
+
+        return waiters;
+    }
+
     private static TaskCompletionSource NewIdle() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private readonly record struct Entry(T Row, TaskCompletionSource<bool>? Committed);
+    private readonly record struct Entry(T Row, Waiter? Committed);
+
+    private enum Outcome
+    {
+        Committed,
+        Failed,
+        Overdue,
+    }
+
+    /// <summary>A caller waiting for its row's commit, and when it queued the row.</summary>
+    private sealed class Waiter(long queuedAt) : TaskCompletionSource<Outcome>
+    {
+        public long QueuedAt { get; } = queuedAt;
+    }
 }
