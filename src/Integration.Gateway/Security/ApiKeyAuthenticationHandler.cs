@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -11,20 +10,28 @@ namespace Integration.Gateway.Security;
 /// Authenticates a calling system by the <c>X-Api-Key</c> header: the key's SHA-256 is compared in
 /// constant time with every configured client's hash, so neither the match nor its position leaks
 /// through timing.
+/// <para>
+/// A plain <see cref="IAuthenticationHandler"/> rather than an <see cref="AuthenticationHandler{TOptions}"/>: the
+/// scheme has no options, events or redirects, and the base class's per-request set-up (options lookup, events,
+/// result caching and logging) cost more than the key check itself on every API call.
+/// </para>
 /// </summary>
-internal sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options,
-    IOptionsMonitor<GatewayOptions> gateway,
-    ILoggerFactory logger,
-    UrlEncoder encoder)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<GatewayOptions> gateway) : IAuthenticationHandler
 {
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    private HttpContext _context = null!;
+
+    public Task InitializeAsync(AuthenticationScheme scheme, HttpContext context)
     {
-        if (!Request.Headers.TryGetValue(HeaderName, out var values) || values.Count == 0 || string.IsNullOrEmpty(values[0]))
+        _context = context;
+        return Task.CompletedTask;
+    }
+
+    public Task<AuthenticateResult> AuthenticateAsync()
+    {
+        if (!_context.Request.Headers.TryGetValue(HeaderName, out var values) || values.Count == 0 || string.IsNullOrEmpty(values[0]))
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
@@ -77,10 +84,18 @@ internal sealed class ApiKeyAuthenticationHandler(
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    /// <summary>401, naming the header the key goes in (the problem-details body is written by the status-code pages).</summary>
+    public Task ChallengeAsync(AuthenticationProperties? properties)
     {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{HeaderName}\"";
+        _context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        _context.Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{HeaderName}\"";
+        return Task.CompletedTask;
+    }
+
+    /// <summary>403: the key is known but lacks the route's scope.</summary>
+    public Task ForbidAsync(AuthenticationProperties? properties)
+    {
+        _context.Response.StatusCode = StatusCodes.Status403Forbidden;
         return Task.CompletedTask;
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -28,8 +29,13 @@ internal static class SecurityServiceCollectionExtensions
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((o, g) => ForwardedAddresses.Configure(o, g.Value));
         services.AddHostedService<SecurityStartLog>();
 
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddTransient<ApiKeyAuthenticationHandler>();
+        services.AddAuthentication(o =>
+        {
+            o.AddScheme<ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+            o.DefaultScheme = ApiKeyAuthenticationHandler.SchemeName;
+        });
+        services.AddSingleton<IPolicyEvaluator, ScopePolicyEvaluator>();
         services.AddAuthorization(o =>
         {
             foreach (var scope in Scopes.All)
