@@ -96,4 +96,45 @@ public sealed class StoreTests
         // 3,000 rows with their keyed hashes and indexes take well over half a megabyte once copied from the WAL.
         await Eventually.TrueAsync(() => new FileInfo(file).Length - before > 512 * 1024, "the audit rows were checkpointed into the database file");
     }
+
+    [Fact]
+    public async Task Sqlite_UnderAnUnbrokenStreamOfCommits_TheWalStartsAgainInsteadOfGrowing()
+    {
+        await using var host = await CoreHost.StartAsync();
+        var store = host.Get<GatewayStore>();
+
+        // A writer that commits without a pause, taking turns with the batch writers as they do: a passive checkpoint
+        // never finds the log idle, so on its own it never lets the log start again and the frames only grow.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var writing = Task.Run(async () =>
+        {
+            await using var connection = (Microsoft.Data.Sqlite.SqliteConnection)await store.OpenDedicatedWriterAsync();
+            var i = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                await store.SqliteBatchGate.WaitAsync();
+                try
+                {
+                    await connection.ExecuteAsync(
+                        "INSERT INTO audit_records (id, at, client, action, connector, result) VALUES (@id, @at, 'test', 'citizen_verify', 'Identity', 'match')",
+                        new { id = RowId.New(DateTimeOffset.UtcNow), at = i++ });
+                }
+                finally
+                {
+                    store.SqliteBatchGate.Release();
+                }
+            }
+        });
+
+        var seen = new List<long>();
+        while (!writing.IsCompleted)
+        {
+            seen.Add(await store.CheckpointAsync(restartAboveFrames: 200));
+            await Task.Delay(20);
+        }
+
+        await writing;
+        Assert.True(seen.Zip(seen.Skip(1)).Any(p => p.Second < p.First),
+            "the log started again from its beginning while rows were being written (frames seen: " + string.Join(", ", seen) + ")");
+    }
 }

@@ -80,7 +80,7 @@ public sealed class GatewayStore : IDisposable
         var connection = new SqliteConnection(_sqlite);
         await connection.OpenAsync(cancellationToken);
         using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+        pragma.CommandText = $"PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit={WalSizeLimit};";
         await pragma.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
@@ -104,26 +104,61 @@ public sealed class GatewayStore : IDisposable
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder(_sqlite) { Pooling = false }.ToString());
         await connection.OpenAsync(cancellationToken);
         using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;";
+        pragma.CommandText = $"PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={WalSizeLimit};";
         await pragma.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
 
     /// <summary>
-    /// SQLite: copies committed WAL pages into the database file without waiting for readers or writers
-    /// (a passive checkpoint). Does nothing on PostgreSQL.
+    /// WAL frames (pages of 4 KB) beyond which <see cref="CheckpointAsync"/> makes the next writer start the log
+    /// again from its beginning (16 MB).
     /// </summary>
-    public async Task CheckpointAsync(CancellationToken cancellationToken = default)
+    public const int WalRestartFrames = 4096;
+
+    /// <summary>The size the WAL file is cut back to when it starts again from its beginning (64 MB).</summary>
+    private const long WalSizeLimit = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// SQLite: copies committed WAL pages into the database file without waiting for readers or writers (a passive
+    /// checkpoint). Under a steady stream of commits a passive checkpoint never finds the log idle, so the log would
+    /// never start again from its beginning and would grow without end (a gigabyte in a few minutes of load was
+    /// seen): once it holds more than <paramref name="restartAboveFrames"/> frames, a restarting checkpoint follows,
+    /// with the batch writers held back for it (the passive one has already copied nearly everything, so it is
+    /// short). The next commit then writes from the log's beginning, over pages the file already has, and the file
+    /// is cut back to 64 MB. Returns the frames the log held. Does nothing on PostgreSQL (returns 0).
+    /// </summary>
+    public async Task<long> CheckpointAsync(int restartAboveFrames = WalRestartFrames, CancellationToken cancellationToken = default)
     {
         if (_postgres is not null)
         {
-            return;
+            return 0;
         }
 
         await using var connection = await OpenAsync(cancellationToken);
+        var frames = await WalCheckpointAsync(connection, "PASSIVE", cancellationToken);
+        if (frames > restartAboveFrames)
+        {
+            await SqliteBatchGate.WaitAsync(cancellationToken);
+            try
+            {
+                await WalCheckpointAsync(connection, "RESTART", cancellationToken);
+            }
+            finally
+            {
+                SqliteBatchGate.Release();
+            }
+        }
+
+        return frames;
+    }
+
+    /// <summary>Runs <c>wal_checkpoint(mode)</c>; returns the frames in the log (its second column).</summary>
+    private static async Task<long> WalCheckpointAsync(DbConnection connection, string mode, CancellationToken cancellationToken)
+    {
         await using var checkpoint = connection.CreateCommand();
-        checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
-        await checkpoint.ExecuteNonQueryAsync(cancellationToken);
+        checkpoint.CommandText = $"PRAGMA wal_checkpoint({mode});";
+        await using var reader = await checkpoint.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? reader.GetInt64(1) : 0;
     }
 
     /// <summary>Begins a transaction that takes the write lock at once on SQLite (avoids lock upgrades that deadlock).</summary>

@@ -6,7 +6,8 @@ namespace Integration.Core.Store;
 /// <summary>
 /// Checkpoints SQLite's write-ahead log every <see cref="Interval"/> in the background, for the batch writers'
 /// connections, which leave checkpoints to it (see <see cref="GatewayStore.OpenDedicatedWriterAsync"/>). The
-/// WAL stays short, and no audited answer waits for a checkpoint. Nothing to do on PostgreSQL.
+/// WAL stays bounded (see <see cref="GatewayStore.CheckpointAsync"/>), and no audited answer waits for a checkpoint
+/// beyond the short restart that keeps it so. Nothing to do on PostgreSQL.
 /// </summary>
 internal sealed partial class SqliteCheckpointer(GatewayStore store, TimeProvider time, ILogger<SqliteCheckpointer> logger) : BackgroundService
 {
@@ -26,7 +27,7 @@ internal sealed partial class SqliteCheckpointer(GatewayStore store, TimeProvide
         {
             try
             {
-                await store.CheckpointAsync(stoppingToken);
+                await store.CheckpointAsync(cancellationToken: stoppingToken);
                 failing = false;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
