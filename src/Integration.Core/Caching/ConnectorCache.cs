@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -50,6 +51,7 @@ public sealed class ConnectorCache : IDisposable
     private readonly CacheJsonResolver _json = new();
     private readonly MemoryCache _memory = new(new MemoryCacheOptions { SizeLimit = L1MaxEntries });
     private readonly FusionCache _cache;
+    private readonly ConcurrentDictionary<CachePolicy, Settled> _policies = new();
 
     public ConnectorCache(
         RedisConnection redis,
@@ -123,13 +125,9 @@ public sealed class ConnectorCache : IDisposable
         CancellationToken cancellationToken)
     {
         _json.Register(typeInfo);
-        var key = Key(policy, keyMaterial);
-        var options = _cache.CreateEntryOptions(o =>
-        {
-            o.Duration = policy.Ttl;
-            o.FailSafeMaxDuration = policy.StaleTtl;
-            o.DistributedCacheFailSafeMaxDuration = policy.StaleTtl;
-        });
+        var settled = _policies.GetOrAdd(policy, Settle);
+        var key = settled.KeyPrefix + _protector.Hash(settled.HashPurpose, keyMaterial);
+        var options = settled.Options;
 
         var fetched = false;
         ExceptionDispatchInfo? permanent = null;
@@ -177,8 +175,21 @@ public sealed class ConnectorCache : IDisposable
     public ValueTask ClearConnectorAsync(string connector, CancellationToken cancellationToken = default) =>
         _cache.RemoveByTagAsync(connector, token: cancellationToken);
 
-    private string Key(CachePolicy policy, string keyMaterial) =>
-        $"{policy.Connector}:{policy.Operation}:{_protector.Hash(policy.Connector + ":" + policy.Operation, keyMaterial)}";
+    /// <summary>
+    /// What a policy needs on every call, built once per policy: its entry options (FusionCache reads them, never
+    /// changes them, so one object serves every call) and the parts of its keys.
+    /// </summary>
+    private Settled Settle(CachePolicy policy) => new(
+        _cache.CreateEntryOptions(o =>
+        {
+            o.Duration = policy.Ttl;
+            o.FailSafeMaxDuration = policy.StaleTtl;
+            o.DistributedCacheFailSafeMaxDuration = policy.StaleTtl;
+        }),
+        policy.Connector + ":" + policy.Operation,
+        $"{policy.Connector}:{policy.Operation}:");
+
+    private sealed record Settled(FusionCacheEntryOptions Options, string HashPurpose, string KeyPrefix);
 
     /// <summary>FusionCache expires entries on the system clock, so freshness is judged on it too (the injected clock dates answers).</summary>
     private static long WallClockMs() => TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
