@@ -76,7 +76,9 @@ if all(old.values()):
 
 with open(out, "w") as o:
     o.write("# Benchmark results\n\n")
-    o.write(f"Made by `tests/load/run` on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC: wrk, {threads} threads, "
+    # when the run measured (its newest wrk output), so a report rebuilt from raw/ keeps the run's time
+    made = datetime.datetime.fromtimestamp(max(os.path.getmtime(os.path.join(raw, f)) for f in os.listdir(raw) if f.endswith('.txt')), datetime.timezone.utc)
+    o.write(f"Made by `tests/load/run` on {made:%Y-%m-%d %H:%M} UTC: wrk, {threads} threads, "
             f"{duration} per scenario ({sustain} for the full-load run), after a 5 s warm-up, on a 2-core machine shared by wrk, "
             "the gateway, its store, the mocks and the benchmark host. Compare ratios within one run, not absolute figures "
             "between runs. A scenario with any non-2xx answer or socket error gives no figure.\n\n")
