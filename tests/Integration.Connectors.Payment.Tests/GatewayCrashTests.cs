@@ -25,10 +25,13 @@ public sealed class GatewayCrashTests(ITestOutputHelper output)
         var acknowledged = new ConcurrentDictionary<string, string>(); // key → 201 body
         var sent = new ConcurrentDictionary<string, JsonObject>();
         var killed = 0;
+        var sentAfterKill = 0;
         const int killAfter = 60;
         await Parallel.ForEachAsync(Enumerable.Range(0, 400), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
         {
-            if (Volatile.Read(ref killed) == 1)
+            // A few requests still go out after the kill, as a desk's would: they get no answer either. (Every request in
+            // flight at the kill may have been answered already: the gateway can be faster than this client reads.)
+            if (Volatile.Read(ref killed) == 1 && Interlocked.Increment(ref sentAfterKill) > 8)
             {
                 return;
             }
@@ -50,13 +53,13 @@ public sealed class GatewayCrashTests(ITestOutputHelper output)
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
             {
-                // Killed while this request was in flight: its outcome is unknown to the caller.
+                // Killed while this request was in flight, or sent after: its outcome is unknown to the caller.
             }
         });
 
         Assert.Equal(1, killed);
         var unknown = sent.Keys.Except(acknowledged.Keys).ToList();
-        Assert.NotEmpty(unknown); // some requests were in flight when the process died
+        Assert.NotEmpty(unknown); // in flight when the process died, or sent after it: no answer
 
         await gateway.StartAsync();
 
