@@ -137,4 +137,45 @@ public sealed class StoreTests
         Assert.True(seen.Zip(seen.Skip(1)).Any(p => p.Second < p.First),
             "the log started again from its beginning while rows were being written (frames seen: " + string.Join(", ", seen) + ")");
     }
+
+    [Fact]
+    public async Task Sqlite_AReaderOnAnOldSnapshot_DoesNotHoldTheAuditWritersBehindARestartingCheckpoint()
+    {
+        await using var host = await CoreHost.StartAsync();
+        var store = host.Get<GatewayStore>();
+        await using var writer = await store.OpenDedicatedWriterAsync();
+        async Task WriteRowsAsync(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await writer.ExecuteAsync(
+                    "INSERT INTO audit_records (id, at, client, action, connector, result) VALUES (@id, @at, 'test', 'citizen_verify', 'Identity', 'match')",
+                    new { id = RowId.New(DateTimeOffset.UtcNow), at = i });
+            }
+        }
+
+        await WriteRowsAsync(50);
+
+        // A report query that keeps its snapshot open while more rows land: the log cannot start again until it ends.
+        await using var reader = (Microsoft.Data.Sqlite.SqliteConnection)await store.OpenAsync();
+        await using var snapshot = reader.BeginTransaction(deferred: true);
+        await reader.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_records", transaction: snapshot);
+        await WriteRowsAsync(50);
+
+        // SQLite's provider runs "async" commands synchronously, so the checkpoint gets a thread of its own.
+        var checkpoint = Task.Run(() => store.CheckpointAsync(restartAboveFrames: 0));
+        var first = await Task.WhenAny(checkpoint, Task.Delay(TimeSpan.FromSeconds(10)));
+        Assert.True(first == checkpoint,
+            "the restarting checkpoint waited on the reader (for the pooled 30 s busy timeout) while holding the audit writers back");
+        Assert.True(await store.SqliteBatchGate.WaitAsync(0), "the checkpoint let the audit writers go when it gave up");
+        store.SqliteBatchGate.Release();
+
+        // Once the reader is done, the next round starts the log again: a new row lands at its beginning.
+        var framesBefore = await checkpoint;
+        await snapshot.CommitAsync();
+        await store.CheckpointAsync(restartAboveFrames: 0);
+        await WriteRowsAsync(1);
+        var framesAfter = await store.CheckpointAsync(restartAboveFrames: 0);
+        Assert.True(framesAfter < framesBefore, $"the log started again after the reader ended ({framesBefore} frames, then {framesAfter})");
+    }
 }

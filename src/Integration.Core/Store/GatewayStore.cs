@@ -80,7 +80,7 @@ public sealed class GatewayStore : IDisposable
         var connection = new SqliteConnection(_sqlite);
         await connection.OpenAsync(cancellationToken);
         using var pragma = connection.CreateCommand();
-        pragma.CommandText = $"PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit={WalSizeLimit};";
+        pragma.CommandText = $"PRAGMA busy_timeout={BusyMilliseconds}; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit={WalSizeLimit};";
         await pragma.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
@@ -104,7 +104,7 @@ public sealed class GatewayStore : IDisposable
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder(_sqlite) { Pooling = false }.ToString());
         await connection.OpenAsync(cancellationToken);
         using var pragma = connection.CreateCommand();
-        pragma.CommandText = $"PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={WalSizeLimit};";
+        pragma.CommandText = $"PRAGMA busy_timeout={BusyMilliseconds}; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={WalSizeLimit};";
         await pragma.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
@@ -138,18 +138,36 @@ public sealed class GatewayStore : IDisposable
         var frames = await WalCheckpointAsync(connection, "PASSIVE", cancellationToken);
         if (frames > restartAboveFrames)
         {
+            // The batch writers wait behind this gate, so the restart must not wait long for a reader still on an old
+            // snapshot (a report query, say): with the pooled 30 s busy timeout it could hold audit commits past their
+            // commit timeout. It gives up after a moment instead and the next checkpoint tries again.
             await SqliteBatchGate.WaitAsync(cancellationToken);
             try
             {
+                await PragmaAsync(connection, $"PRAGMA busy_timeout={RestartBusyMilliseconds};", cancellationToken);
                 await WalCheckpointAsync(connection, "RESTART", cancellationToken);
             }
             finally
             {
                 SqliteBatchGate.Release();
+                await PragmaAsync(connection, $"PRAGMA busy_timeout={BusyMilliseconds};", CancellationToken.None);
             }
         }
 
         return frames;
+    }
+
+    /// <summary>How long a SQLite statement waits for another session's lock before it fails with SQLITE_BUSY.</summary>
+    private const int BusyMilliseconds = 30_000;
+
+    /// <summary>How long a restarting checkpoint waits for readers and writers before it gives up for this round.</summary>
+    private const int RestartBusyMilliseconds = 100;
+
+    private static async Task PragmaAsync(DbConnection connection, string pragma, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = pragma;
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Runs <c>wal_checkpoint(mode)</c>; returns the frames in the log (its second column).</summary>
