@@ -56,6 +56,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton(CoreMigrations.MonitoringCalls);
         services.AddSingleton(CoreMigrations.QuartzStore);
         services.AddSingleton(CoreMigrations.DropJobLeases);
+        services.AddSingleton(CoreMigrations.AuditInCommitOrder);
         services.TryAddSingleton<StoreMigrator>();
         // First hosted service: the schema exists before anything else starts.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<StoreMigrator>()));

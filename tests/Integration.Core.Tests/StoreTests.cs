@@ -178,4 +178,52 @@ public sealed class StoreTests
         var framesAfter = await store.CheckpointAsync(restartAboveFrames: 0);
         Assert.True(framesAfter < framesBefore, $"the log started again after the reader ended ({framesBefore} frames, then {framesAfter})");
     }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task AuditRowsWrittenBeforeTheCommitOrderTable_SurviveItsMigration_AndReadNewestFirst(string provider)
+    {
+        var connectionString = provider == "sqlite"
+            ? "Data Source=" + Path.Combine(Path.GetTempPath(), "gateway-core-tests", Guid.NewGuid().ToString("N") + ".db")
+            : await TestServers.Postgres.CreateDatabaseAsync();
+        await using (var before = await StartAsync(provider, connectionString))
+        {
+            await using var connection = await before.Get<GatewayStore>().OpenAsync();
+            if (provider == "sqlite")
+            {
+                // Back to the first audit table (id as primary key, a time index), as a store from before the change has it.
+                await connection.ExecuteAsync(
+                    """
+                    DROP TABLE audit_records;
+                    CREATE TABLE audit_records (
+                        id TEXT PRIMARY KEY, at BIGINT NOT NULL, client TEXT NOT NULL, action TEXT NOT NULL, connector TEXT NOT NULL,
+                        purpose TEXT NULL, subject_masked TEXT NULL, subject_hash TEXT NULL, result TEXT NOT NULL, trace_id TEXT NULL);
+                    CREATE INDEX ix_audit_records_at ON audit_records (at);
+                    CREATE INDEX ix_audit_records_subject ON audit_records (subject_hash, at);
+                    """);
+            }
+
+            await connection.ExecuteAsync("DELETE FROM schema_migrations WHERE id = '0011-core-audit-in-commit-order'");
+            foreach (var (id, at) in new[] { ("row-b", 2000L), ("row-c", 3000L), ("row-a", 1000L) })
+            {
+                await connection.ExecuteAsync(
+                    "INSERT INTO audit_records (id, at, client, action, connector, subject_hash, result) VALUES (@id, @at, 'desk', 'citizen_verify', 'Identity', 'h', 'match')",
+                    new { id, at });
+            }
+        }
+
+        await using var after = await StartAsync(provider, connectionString);
+        var audit = after.Get<AuditLog>();
+        await audit.RecordLookupAsync("citizen_verify", "Identity", "kiểm tra", "001089012345", "001*******45", "match");
+
+        var rows = await audit.ReadRecentAsync(10);
+        Assert.Equal(["row-c", "row-b", "row-a"], rows.Skip(1).Select(r => r.Id));
+        Assert.Equal(("001*******45", "match"), (rows[0].SubjectMasked, rows[0].Result));
+        if (provider == "sqlite")
+        {
+            await using var connection = await after.Get<GatewayStore>().OpenAsync();
+            Assert.Equal(["ix_audit_records_subject"],
+                await connection.QueryAsync<string>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_records'"));
+        }
+    }
 }

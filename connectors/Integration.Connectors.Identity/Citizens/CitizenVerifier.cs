@@ -3,6 +3,7 @@ using Integration.Core.Caching;
 using Integration.Core.Hosting;
 using Integration.Core.Monitoring;
 using Integration.Core.Problems;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Integration.Connectors.Identity.Citizens;
@@ -10,10 +11,11 @@ namespace Integration.Connectors.Identity.Citizens;
 /// <summary>
 /// Local checks, then the cache, then C06; one audit record per lookup, whatever its outcome (a
 /// request refused by the local checks looked nothing up and is not audited). An answer is returned only
-/// once its audit row is committed; a failed lookup's row is queued.
+/// once its audit row is committed; a failed lookup's row is queued. The C06 client (a typed HTTP client, built
+/// with its handler pipeline each time it is resolved) is resolved only when the cache misses, not for every hit.
 /// </summary>
 internal sealed class CitizenVerifier(
-    C06Client c06,
+    IServiceProvider services,
     ConnectorCache cache,
     ConnectorTelemetry telemetry,
     AuditLog audit,
@@ -48,7 +50,7 @@ internal sealed class CitizenVerifier(
             answer = await telemetry.TrackAsync(
                 IdentityServiceCollectionExtensions.Connector,
                 Operation,
-                ct => cache.GetOrFetchAsync(policy, query.CacheKey, fetch => c06.CheckAsync(query, officer, fetch), IdentityJsonContext.Default.C06Answer, ct),
+                ct => cache.GetOrFetchAsync(policy, query.CacheKey, fetch => services.GetRequiredService<C06Client>().CheckAsync(query, officer, fetch), IdentityJsonContext.Default.C06Answer, ct),
                 cancellationToken);
         }
         catch (GatewayProblemException ex)

@@ -60,15 +60,19 @@ public sealed class AuditLog(GatewayStore store, CallerContext caller, PersonalD
             caller.TraceId);
     }
 
-    /// <summary>Reads the newest rows first (operators, tests).</summary>
+    /// <summary>
+    /// Reads the newest rows first (operators, tests). SQLite keeps the rows in the order they were committed and
+    /// has no time index (see <see cref="CoreMigrations.AuditInCommitOrder"/>); PostgreSQL orders by time.
+    /// </summary>
     public async Task<IReadOnlyList<Row>> ReadRecentAsync(int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await Store.OpenAsync(cancellationToken);
+        var newestFirst = Store.Dialect == StoreDialect.Sqlite ? "rowid DESC" : "at DESC, id DESC";
         var rows = await connection.QueryAsync<Row>(
-            """
+            $"""
             SELECT id AS Id, at AS At, client AS Client, action AS Action, connector AS Connector, purpose AS Purpose,
                    subject_masked AS SubjectMasked, subject_hash AS SubjectHash, result AS Result, trace_id AS TraceId
-            FROM audit_records ORDER BY at DESC, id DESC LIMIT @limit
+            FROM audit_records ORDER BY {newestFirst} LIMIT @limit
             """, new { limit });
         return rows.AsList();
     }

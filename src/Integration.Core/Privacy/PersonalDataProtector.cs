@@ -33,9 +33,14 @@ public sealed class PersonalDataProtector
     public string Hash(string purpose, string value)
     {
         var hmac = t_hmac is { } cached && ReferenceEquals(cached.Owner, this) ? cached.Mac : NewThreadMac();
-        AppendUtf8(hmac, purpose);
-        hmac.AppendData("\u001f"u8);
-        AppendUtf8(hmac, value);
+
+        // purpose, a unit separator, value: one buffer and one update (each update is a call into the crypto library).
+        var max = Encoding.UTF8.GetMaxByteCount(purpose.Length) + 1 + Encoding.UTF8.GetMaxByteCount(value.Length);
+        Span<byte> message = max <= 512 ? stackalloc byte[512] : new byte[max];
+        var length = Encoding.UTF8.GetBytes(purpose, message);
+        message[length++] = 0x1f;
+        length += Encoding.UTF8.GetBytes(value, message[length..]);
+        hmac.AppendData(message[..length]);
         Span<byte> mac = stackalloc byte[32];
         hmac.GetHashAndReset(mac);
         return Base64Url(mac[..20]);
@@ -47,13 +52,6 @@ public sealed class PersonalDataProtector
         var mac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _hashKey);
         t_hmac = (this, mac);
         return mac;
-    }
-
-    private static void AppendUtf8(IncrementalHash hmac, string text)
-    {
-        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
-        Span<byte> buffer = max <= 512 ? stackalloc byte[512] : new byte[max];
-        hmac.AppendData(buffer[..Encoding.UTF8.GetBytes(text, buffer)]);
     }
 
     /// <summary>Encrypts <paramref name="plaintext"/>, bound to <paramref name="associatedData"/> (e.g. the cache key).</summary>

@@ -292,5 +292,37 @@ internal static class CoreMigrations
         """);
 
     /// <summary>Job leases are gone: Quartz's clustered store runs each firing on one instance.</summary>
+    /// <summary>
+    /// SQLite: audit rows in the order they were committed, in a plain rowid table with one index (the subject's).
+    /// The first table kept each row in four b-trees (the table, the id's unique index, the time index and the
+    /// subject index); every index grows at its right-hand end by rebalancing three sibling pages, so a group commit
+    /// of a few rows wrote ten pages or more to the WAL. A rowid table grows at its end by adding a page, so a commit
+    /// now writes two or three. The newest rows are read by walking the table backwards (<c>ORDER BY rowid DESC</c>);
+    /// ids stay unique by construction (74 random bits beside the millisecond, see <see cref="RowId"/>). The rows are
+    /// copied over once, oldest first. PostgreSQL keeps its heap and indexes (nothing to change there).
+    /// </summary>
+    public static readonly StoreMigration AuditInCommitOrder = new(
+        "0011-core-audit-in-commit-order",
+        """
+        CREATE TABLE audit_records_in_order (
+            id TEXT NOT NULL,
+            at BIGINT NOT NULL,
+            client TEXT NOT NULL,
+            action TEXT NOT NULL,
+            connector TEXT NOT NULL,
+            purpose TEXT NULL,
+            subject_masked TEXT NULL,
+            subject_hash TEXT NULL,
+            result TEXT NOT NULL,
+            trace_id TEXT NULL
+        );
+        INSERT INTO audit_records_in_order (id, at, client, action, connector, purpose, subject_masked, subject_hash, result, trace_id)
+            SELECT id, at, client, action, connector, purpose, subject_masked, subject_hash, result, trace_id FROM audit_records ORDER BY at, id;
+        DROP TABLE audit_records;
+        ALTER TABLE audit_records_in_order RENAME TO audit_records;
+        CREATE INDEX ix_audit_records_subject ON audit_records (subject_hash, at);
+        """,
+        "SELECT 1;");
+
     public static readonly StoreMigration DropJobLeases = new("0005-core-drop-job-leases", "DROP TABLE IF EXISTS job_leases;");
 }
