@@ -1,4 +1,5 @@
 using Dapper;
+using Integration.Core.Audit;
 using Integration.Core.Store;
 using Integration.Testing;
 using Integration.Testing.Servers;
