@@ -53,8 +53,7 @@ app.UseGatewayForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseMiddleware<RequestSizeLimitMiddleware>();
-app.UseAuthentication();
-app.UseAuthorization();
+app.UseGatewayAuthentication();
 app.UseRateLimiter();
 
 // The API description is a map for attackers too: off in Production unless Gateway:PublishApiDocs says otherwise.

@@ -13,7 +13,7 @@ public sealed class CallerContext(IHttpContextAccessor http)
 
     public string ClientName =>
         Override.Value
-        ?? http.HttpContext?.User.FindFirstValue(ClaimTypes.Name)
+        ?? (http.HttpContext?.User is { } user ? (user as ClientPrincipal)?.ClientName ?? user.FindFirstValue(ClaimTypes.Name) : null)
         ?? "anonymous";
 
     public string? TraceId => System.Diagnostics.Activity.Current?.TraceId.ToString() ?? http.HttpContext?.TraceIdentifier;

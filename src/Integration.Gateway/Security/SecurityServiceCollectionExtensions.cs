@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization.Policy;
@@ -19,6 +18,10 @@ internal static class SecurityServiceCollectionExtensions
     /// </summary>
     public static IApplicationBuilder UseGatewayForwardedHeaders(this IApplicationBuilder app) => app.UseForwardedHeaders();
 
+    /// <summary>API-key authentication of every request (see <see cref="ApiKeyMiddleware"/>), then the routes' scope policies.</summary>
+    public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app) =>
+        app.UseMiddleware<ApiKeyMiddleware>().UseAuthorization();
+
     /// <summary>API-key authentication, one policy per scope, and per-client rate limits.</summary>
     public static IServiceCollection AddGatewaySecurity(this IServiceCollection services, IConfiguration configuration)
     {
@@ -29,6 +32,7 @@ internal static class SecurityServiceCollectionExtensions
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((o, g) => ForwardedAddresses.Configure(o, g.Value));
         services.AddHostedService<SecurityStartLog>();
 
+        services.AddSingleton<ApiKeyClients>();
         services.AddTransient<ApiKeyAuthenticationHandler>();
         services.AddAuthentication(o =>
         {
@@ -51,20 +55,13 @@ internal static class SecurityServiceCollectionExtensions
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(ClientRateLimit, context =>
-            {
-                var name = context.User.FindFirstValue(ClaimTypes.Name);
-                var client = name is null ? null : context.RequestServices.GetRequiredService<IOptionsMonitor<GatewayOptions>>()
-                    .CurrentValue.Clients.FirstOrDefault(c => c.Name == name);
-                return RateLimitPartition.GetFixedWindowLimiter(
-                    name ?? "anonymous:" + ForwardedAddresses.PartitionKey(context.Connection.RemoteIpAddress),
-                    _ => new FixedWindowRateLimiterOptions
-                    {
-                        PermitLimit = client?.PermitPerMinute ?? 60,
-                        Window = TimeSpan.FromMinutes(1),
-                        QueueLimit = 0,
-                    });
-            });
+            // A client by its own window (its PermitPerMinute, see ApiClientPrincipal); the anonymous routes (VNeID's
+            // browser redirects) by source address.
+            o.AddPolicy(ClientRateLimit, context => context.User is ApiClientPrincipal client
+                ? client.RateLimit
+                : RateLimitPartition.GetFixedWindowLimiter(
+                    "anonymous:" + ForwardedAddresses.PartitionKey(context.Connection.RemoteIpAddress),
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = 60, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             // Payment callbacks carry no API key (the signature authenticates them): limit per source address.
             o.AddPolicy(CallbackRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
                 "callback:" + ForwardedAddresses.PartitionKey(context.Connection.RemoteIpAddress),
