@@ -109,14 +109,28 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
     /// <see cref="StoreUnavailableException"/> when the store cannot take it (queue full beyond
     /// <see cref="QueueWait"/>, the batch failed, or no commit within <see cref="CommitTimeout"/>).
     /// </summary>
-    public async Task CommitAsync(T item, CancellationToken cancellationToken = default)
+    public Task CommitAsync(T item, CancellationToken cancellationToken = default)
     {
         var waiter = new Waiter(_time.GetTimestamp());
         var entry = new Entry(item, waiter);
         if (!_channel.Writer.TryWrite(entry))
         {
-            using var wait = new CancellationTokenSource(QueueWait, _time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(wait.Token, cancellationToken);
+            return QueueThenWaitAsync(entry, cancellationToken);
+        }
+
+        // Once queued, the caller waits for the outcome even if its client has gone: the row is written either way,
+        // and the wait is bounded by CommitTimeout. The caller awaits the waiter itself (no frame of this method in
+        // between); a refusal completes it with the StoreUnavailableException.
+        _waiting.Enqueue(waiter);
+        return waiter.Task;
+    }
+
+    /// <summary>The queue is full: waits up to <see cref="QueueWait"/> for room, then for the commit.</summary>
+    private async Task QueueThenWaitAsync(Entry entry, CancellationToken cancellationToken)
+    {
+        using (var wait = new CancellationTokenSource(QueueWait, _time))
+        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(wait.Token, cancellationToken))
+        {
             try
             {
                 await _channel.Writer.WriteAsync(entry, linked.Token);
@@ -131,19 +145,8 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
             }
         }
 
-        // Once queued, the caller waits for the outcome even if its client has gone: the row is written either way,
-        // and the wait is bounded by CommitTimeout.
-        _waiting.Enqueue(waiter);
-        switch (await waiter.Task)
-        {
-            case Outcome.Committed:
-                return;
-            case Outcome.Overdue:
-                // The row stays queued and will be written when the store answers; this answer is refused.
-                throw Refuse("the commit did not complete in time");
-            default:
-                throw Refuse("the batch holding the row failed");
-        }
+        _waiting.Enqueue(entry.Committed!);
+        await entry.Committed!.Task;
     }
 
     /// <summary>Refuses the callers whose row has waited longer than <see cref="CommitTimeout"/> (oldest first: they queued in order).</summary>
@@ -184,9 +187,10 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
 
     /// <summary>
     /// Resumes the callers of one batch, in turn, on one thread-pool work item: their continuations run there
-    /// (<see cref="Waiter"/> does not force each onto its own work item), never on the writer's loop.
+    /// (<see cref="Waiter"/> does not force each onto its own work item), never on the writer's loop. A caller whose
+    /// row was not committed gets a <see cref="StoreUnavailableException"/>.
     /// </summary>
-    private static void Release(List<Waiter> waiters, Outcome outcome)
+    private void Release(List<Waiter> waiters, Outcome outcome)
     {
         if (waiters.Count == 0)
         {
@@ -198,22 +202,34 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
             {
                 foreach (var waiter in state.Waiters)
                 {
-                    waiter.TrySetResult(state.Outcome);
+                    if (state.Outcome == Outcome.Committed)
+                    {
+                        waiter.TrySetResult();
+                    }
+                    else if (waiter.TrySetException(new StoreUnavailableException()))
+                    {
+                        // Overdue: the row stays queued and will be written when the store answers; this answer is refused.
+                        state.Writer.CountRefused(state.Outcome == Outcome.Overdue ? "the commit did not complete in time" : "the batch holding the row failed");
+                    }
                 }
             },
-            (Waiters: waiters, Outcome: outcome),
+            (Writer: this, Waiters: waiters, Outcome: outcome),
             preferLocal: false);
     }
 
     private StoreUnavailableException Refuse(string reason)
+    {
+        CountRefused(reason);
+        return new StoreUnavailableException();
+    }
+
+    private void CountRefused(string reason)
     {
         var refused = Interlocked.Increment(ref _refused);
         if (refused % 1000 == 1)
         {
             Log.RowsRefused(_logger, WriterName, reason, refused);
         }
-
-        return new StoreUnavailableException();
     }
 
     private void CountDropped(long count)
@@ -485,7 +501,7 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
     }
 
     /// <summary>A caller waiting for its row's commit, and when it queued the row.</summary>
-    private sealed class Waiter(long queuedAt) : TaskCompletionSource<Outcome>
+    private sealed class Waiter(long queuedAt) : TaskCompletionSource
     {
         public long QueuedAt { get; } = queuedAt;
     }
