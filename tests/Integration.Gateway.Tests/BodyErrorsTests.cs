@@ -34,6 +34,7 @@ public sealed class BodyErrorsTests : IClassFixture<BodyErrorsTests.Host>, IAsyn
     [InlineData("not json at all")]
     [InlineData("{\"idNumber\": '001085012345'}")]
     [InlineData("[1,2,3]")]
+    [InlineData("{\"idNumber\": \"001085012345\"} {}")]
     public async Task Post_MalformedJson_Is400MalformedJson(string json)
     {
         using var response = await PostAsync(json);
@@ -93,5 +94,67 @@ public sealed class BodyErrorsTests : IClassFixture<BodyErrorsTests.Host>, IAsyn
         using var response = await client.PostAsync("/api/v1/identity/citizens/verify", content);
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_json");
+    }
+
+    [Fact]
+    public async Task Post_BodyWithByteOrderMark_IsReadLikeAnyOther()
+    {
+        using var client = _factory.CreateClient(GatewayFactory.DeskKey);
+        client.DefaultRequestHeaders.Add("X-Purpose", "test");
+        using var content = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("{\"fullName\": \"Nguyễn Văn An\"}")]);
+        content.Headers.ContentType = new("application/json");
+
+        using var response = await client.PostAsync("/api/v1/identity/citizens/verify", content);
+
+        // Parsed: the answer is about the missing fields, not about the body.
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "validation_failed");
+        var fields = problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()).ToList();
+        Assert.Contains("idNumber", fields);
+        Assert.DoesNotContain("fullName", fields);
+    }
+
+    [Fact]
+    public async Task Post_BodySentInPieces_IsReadWhole()
+    {
+        using var client = _factory.CreateClient(GatewayFactory.DeskKey);
+        client.DefaultRequestHeaders.Add("X-Purpose", "test");
+        using var content = new PiecesContent("{\"idNumber\": \"0010850", "12345\", \"fullName\": \"Nguyễn ", "Văn An\"}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/identity/citizens/verify") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await client.SendAsync(request);
+
+        // Only the field the body lacks is named (one error: its code is the answer's).
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "missing_field");
+        var fields = problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()).ToList();
+        Assert.Equal(["dateOfBirth"], fields);
+    }
+
+    /// <summary>A JSON body written in several flushed pieces (as a slow commune link delivers it).</summary>
+    private sealed class PiecesContent : HttpContent
+    {
+        private readonly string[] _pieces;
+
+        public PiecesContent(params string[] pieces)
+        {
+            _pieces = pieces;
+            Headers.ContentType = new("application/json");
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            foreach (var piece in _pieces)
+            {
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(piece));
+                await stream.FlushAsync();
+                await Task.Yield();
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 }

@@ -16,6 +16,7 @@ internal static class IdentityEndpoints
     {
         var group = app.MapApiGroup("/api/v1/identity", "Identity", Scopes.Identity);
         group.MapPost("/citizens/verify", VerifyAsync)
+            .Accepts<VerifyCitizenRequest>("application/json")
             .WithSummary("Checks a citizen's ID number, name and date of birth against the population database (C06).")
             .ProducesBodyProblems()
             .ProducesUpstreamProblems();
@@ -162,7 +163,10 @@ internal static class IdentityEndpoints
     internal sealed record RedeemTicketRequest(string? Ticket, string? Purpose);
 
     /// <summary>The body of a citizen check; <c>purpose</c> may come in the <c>X-Purpose</c> header instead (the header wins).</summary>
-    internal sealed record VerifyCitizenRequest(string? IdNumber, string? FullName, string? DateOfBirth, string? Purpose);
+    internal sealed record VerifyCitizenRequest(string? IdNumber, string? FullName, string? DateOfBirth, string? Purpose)
+    {
+        public static ValueTask<VerifyCitizenRequest?> BindAsync(HttpContext context) => BufferedJsonBody.ReadAsync<VerifyCitizenRequest>(context);
+    }
 
     /// <summary>The answer of a citizen check; the ID number only masked.</summary>
     internal sealed record VerifyCitizenResponse(
