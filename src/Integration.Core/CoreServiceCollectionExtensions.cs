@@ -57,6 +57,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton(CoreMigrations.QuartzStore);
         services.AddSingleton(CoreMigrations.DropJobLeases);
         services.AddSingleton(CoreMigrations.AuditInCommitOrder);
+        services.AddSingleton(CoreMigrations.AuditJournals);
         services.TryAddSingleton<StoreMigrator>();
         // First hosted service: the schema exists before anything else starts.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<StoreMigrator>()));

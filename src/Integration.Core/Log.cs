@@ -20,6 +20,15 @@ internal static partial class Log
     [LoggerMessage(1005, LogLevel.Warning, "{Writer}: {Refused} rows refused (answered store_unavailable), {Dropped} best-effort rows dropped, {Written} written since start")]
     public static partial void WriterTotals(ILogger logger, string writer, long refused, long dropped, long written);
 
+    [LoggerMessage(1006, LogLevel.Error, "Copying journaled audit rows into the store failed ({Failures} attempts so far, {Unmoved} rows waiting in the journal); retrying")]
+    public static partial void AuditMoveFailed(ILogger logger, int failures, long unmoved, Exception exception);
+
+    [LoggerMessage(1007, LogLevel.Warning, "Copied {Rows} audit rows from the journal {Journal} of a gateway that stopped before they reached the store")]
+    public static partial void AuditJournalRecovered(ILogger logger, int rows, string journal);
+
+    [LoggerMessage(1008, LogLevel.Error, "Could not copy the audit journal {Journal} left by a stopped gateway; it is kept and tried again at the next start")]
+    public static partial void AuditJournalRecoveryFailed(ILogger logger, string journal, Exception exception);
+
     [LoggerMessage(1101, LogLevel.Warning, "Retrying {Connector}/{Upstream}, attempt {Attempt} in {Delay} (status {Status}, exception {Exception})")]
     public static partial void Retrying(ILogger logger, string connector, string upstream, int attempt, TimeSpan delay, int? status, string? exception);
 

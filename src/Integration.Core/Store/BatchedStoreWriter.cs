@@ -37,6 +37,7 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly List<Entry> _carried = [];
+    private readonly List<T> _rows = [];
     private int _carriedFailures;
     private DbConnection? _connection;
     private SqliteBatchStatements? _sqliteStatements;
@@ -69,6 +70,8 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
     protected GatewayStore Store => _store;
 
     protected TimeProvider Time => _time;
+
+    protected ILogger Logger => _logger;
 
     /// <summary>Best-effort rows lost: the queue was full, or a batch failed <see cref="MaxRetries"/> times.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
@@ -395,6 +398,18 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
 
     private async Task WriteAsync(List<Entry> batch, object?[] values)
     {
+        if (Journaling)
+        {
+            _rows.Clear();
+            foreach (var entry in batch)
+            {
+                _rows.Add(entry.Row);
+            }
+
+            Journal(_rows);
+            return;
+        }
+
         _connection ??= await _store.OpenDedicatedWriterAsync();
         if (_connection is NpgsqlConnection postgres)
         {
@@ -453,6 +468,16 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
             _store.SqliteBatchGate.Release();
         }
     }
+
+    /// <summary>Whether batches go to <see cref="Journal"/> instead of the store.</summary>
+    protected virtual bool Journaling => false;
+
+    /// <summary>
+    /// Writes one batch durably somewhere other than the store, when <see cref="Journaling"/> (see
+    /// <see cref="Audit.AuditLog"/> on SQLite): its waiting callers are released once this returns; if it throws, they
+    /// are refused as for a failed transaction.
+    /// </summary>
+    protected virtual void Journal(IReadOnlyList<T> rows) => throw new NotSupportedException();
 
     private string CopySql => $"COPY {Table} ({string.Join(", ", Columns)}) FROM STDIN (FORMAT BINARY)";
 

@@ -324,6 +324,15 @@ internal static class CoreMigrations
         """,
         "SELECT 1;");
 
+    /// <summary>
+    /// How far each audit journal's rows have been copied into <c>audit_records</c> (see <see cref="Audit.AuditJournal"/>): the
+    /// sequence number of the last row copied, updated in the transaction that copies them, so a journal left by a crash
+    /// is copied from exactly where it stopped. PostgreSQL gets the table too (same schema on both stores), unused there.
+    /// </summary>
+    public static readonly StoreMigration AuditJournals = new(
+        "0012-core-audit-journals",
+        "CREATE TABLE audit_journals (journal TEXT PRIMARY KEY, moved_through BIGINT NOT NULL);");
+
     /// <summary>Job leases are gone: Quartz's clustered store runs each firing on one instance.</summary>
     public static readonly StoreMigration DropJobLeases = new("0005-core-drop-job-leases", "DROP TABLE IF EXISTS job_leases;");
 }

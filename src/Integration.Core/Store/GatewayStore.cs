@@ -45,6 +45,11 @@ public sealed class GatewayStore : IDisposable
                 Directory.CreateDirectory(dir);
             }
 
+            if (builder.DataSource != ":memory:" && builder.Mode != SqliteOpenMode.Memory)
+            {
+                SqliteFile = builder.DataSource;
+            }
+
             builder.Pooling = true;
             // Writers wait for each other instead of failing with SQLITE_BUSY.
             builder.DefaultTimeout = 30;
@@ -53,6 +58,9 @@ public sealed class GatewayStore : IDisposable
     }
 
     public StoreDialect Dialect { get; }
+
+    /// <summary>The SQLite database's file (null on PostgreSQL or for an in-memory database).</summary>
+    public string? SqliteFile { get; }
 
     /// <summary>
     /// <c>column</c> equal to one of the values of the list parameter <c>@parameter</c>. Dapper expands a list into

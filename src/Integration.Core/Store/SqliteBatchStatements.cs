@@ -21,12 +21,14 @@ internal sealed class SqliteBatchStatements : IDisposable
     private readonly sqlite3_stmt _commit;
     private readonly int _columns;
 
-    public SqliteBatchStatements(SqliteConnection connection, string table, IReadOnlyList<string> columns)
+    /// <summary>Prepares the statements for <paramref name="table"/>'s <paramref name="columns"/>; <paramref name="onConflict"/>,
+    /// if given, is appended to the <c>INSERT</c> (an upsert's <c>ON CONFLICT …</c> clause).</summary>
+    public SqliteBatchStatements(SqliteConnection connection, string table, IReadOnlyList<string> columns, string? onConflict = null)
     {
         _connection = connection;
         _columns = columns.Count;
         _begin = Prepare("BEGIN IMMEDIATE");
-        _insert = Prepare($"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, i) => "?" + (i + 1)))})");
+        _insert = Prepare($"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, i) => "?" + (i + 1)))}) {onConflict}");
         _commit = Prepare("COMMIT");
     }
 

@@ -17,6 +17,14 @@ public sealed class StoreOptions
     /// content root. Required for PostgreSQL.
     /// </summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// SQLite: how many acknowledged audit rows may wait in the audit journal for the store (which is refusing or
+    /// holding them) before lookups are answered 503 <c>store_unavailable</c>. Each row is a few hundred bytes of disk.
+    /// </summary>
+    /// <value>100,000.</value>
+    [Range(1, int.MaxValue)]
+    public int AuditJournalBacklog { get; set; } = 100_000;
 }
 
 public enum StoreDialect

@@ -69,12 +69,14 @@ internal static class OperationsServiceCollectionExtensions
         {
             new Measurement<long>(audit.Written, new KeyValuePair<string, object?>("writer", "audit")),
             new Measurement<long>(telemetry.Written, new KeyValuePair<string, object?>("writer", "monitoring")),
-        }, "{row}", "Audit or monitoring rows committed.");
+        }, "{row}", "Audit or monitoring rows committed (on SQLite, audit rows appended to the audit journal).");
         metrics.Meter.CreateObservableCounter("gateway.store.batches", () => new[]
         {
             new Measurement<long>(audit.Batches, new KeyValuePair<string, object?>("writer", "audit")),
             new Measurement<long>(telemetry.Batches, new KeyValuePair<string, object?>("writer", "monitoring")),
         }, "{transaction}", "Batch transactions committed (rows written over batches is the mean group-commit size).");
+        metrics.Meter.CreateObservableGauge("gateway.audit.journal_backlog", () => audit.Unmoved,
+            "{row}", "SQLite: acknowledged audit rows in the audit journal not yet copied into audit_records (near zero unless the store refuses or holds them).");
         metrics.Meter.CreateObservableCounter("gateway.store.rows_refused", () => audit.Refused,
             "{row}", "Lookup audit rows the store could not take; each lookup was answered 503 store_unavailable.");
         metrics.Meter.CreateObservableGauge("gateway.outbox.backlog", () =>
