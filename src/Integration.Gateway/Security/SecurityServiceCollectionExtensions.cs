@@ -18,9 +18,20 @@ internal static class SecurityServiceCollectionExtensions
     /// </summary>
     public static IApplicationBuilder UseGatewayForwardedHeaders(this IApplicationBuilder app) => app.UseForwardedHeaders();
 
-    /// <summary>API-key authentication of every request (see <see cref="ApiKeyMiddleware"/>), then the routes' scope policies.</summary>
-    public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app) =>
-        app.UseMiddleware<ApiKeyMiddleware>().UseAuthorization();
+    /// <summary>
+    /// API-key authentication of every request (see <see cref="ApiKeyMiddleware"/>), then the routes' scope policies. The
+    /// host adds the framework's authentication middleware at the front of the pipeline by itself whenever
+    /// authentication services are registered (the <c>ApiKey</c> scheme is, for its 401 and 403) unless the property
+    /// its own <c>UseAuthentication</c> sets is present; it is set here, or every request would be authenticated twice.
+    /// </summary>
+    public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app)
+    {
+        app.Properties[AuthenticationMiddlewareSetKey] = true;
+        return app.UseMiddleware<ApiKeyMiddleware>().UseAuthorization();
+    }
+
+    /// <summary>The property <c>UseAuthentication</c> sets (<c>AuthAppBuilderExtensions</c>) and the host looks for.</summary>
+    private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
 
     /// <summary>API-key authentication, one policy per scope, and per-client rate limits.</summary>
     public static IServiceCollection AddGatewaySecurity(this IServiceCollection services, IConfiguration configuration)
