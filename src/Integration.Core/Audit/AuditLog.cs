@@ -148,8 +148,16 @@ public sealed class AuditLog(
             if (journal.Length > JournalRotateBytes)
             {
                 // Under steady load the copy never catches up with the last append, so one file would never be emptied.
-                _retired.Add((journal, appended));
-                _journal = AuditJournal.Create(Store.SqliteFile!);
+                // If no new file can be made now, the full one goes on and the next append tries again.
+                try
+                {
+                    _journal = AuditJournal.Create(Store.SqliteFile!);
+                    _retired.Add((journal, appended));
+                }
+                catch (IOException ex)
+                {
+                    Log.BatchWriteFailed(Logger, nameof(AuditLog), 0, 0, "kept in the full journal (a new journal file could not be made)", ex);
+                }
             }
         }
     }
