@@ -14,12 +14,12 @@ import subprocess
 import sys
 
 layers=[
- ("API key (authentication, authorization)", r"Authentication|ApiKeyAuthenticationHandler|Authorization"),
+ ("API key (authentication, authorization)", r"Authentication|ApiKeyAuthenticationHandler|ApiKeyMiddleware|ApiKeyClients|Authorization"),
  ("rate limiter", r"RateLimit"),
  ("body read, JSON binding, validation", r"ReadFromJson|JsonTypeInfo`1\+<Deserialize|Utf8JsonReader|CitizenVerificationRequest|LookupPurpose|CitizenIdNumber|Validat|TryReadBody"),
  ("cache key and lookup", r"FusionCache|ConnectorCache|PersonalDataProtector|IncrementalHash|HMAC|Hmac"),
- ("audit: enqueue and wait (request side)", r"AuditLog|BatchedStoreWriter`1\+<CommitAsync|BatchedStoreWriter`1::CommitAsync"),
- ("store writers (background)", r"BatchedStoreWriter|Sqlite|sqlite3|SQLitePCL|Npgsql"),
+ ("audit: enqueue and wait (request side)", r"AuditLog(?!\+<MoveAsync|\+<CopyAsync|::CopyAsync|::Journal)|BatchedStoreWriter`1\+<CommitAsync|BatchedStoreWriter`1::CommitAsync"),
+ ("store writers (background)", r"AuditJournal|AuditLog::CopyAsync|AuditLog\+<CopyAsync|AuditLog\+<MoveAsync|BatchedStoreWriter|Sqlite|sqlite3|SQLitePCL|Npgsql"),
  ("monitoring (timing, metrics, row)", r"ConnectorTelemetry|GatewayMetrics|Histogram|MetricsEventSource|Instrument`|Instrument\b|Counter`|Meter"),
  ("JSON answer", r"WriteAsJson|JsonSerializer|Utf8JsonWriter|SerializeAsync"),
  ("tracing (spans)", r"System\.Diagnostics\.Activity|OpenTelemetry|DiagnosticListener|ActivitySource"),
