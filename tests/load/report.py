@@ -91,7 +91,7 @@ with open(out, "w") as o:
             o.write(f"| {k} | {v['rps']:.0f} | {fmt(v['p50'])} | {fmt(v['p99'])} | {v['n']} | {v['bad']} |\n")
     o.write("\nScenarios: `live` is the gateway's own `/health/live` (the host's floor: Kestrel and the middleware, no work); "
             "`cached-check` is `POST /api/v1/identity/citizens/verify` through the whole gateway (API key, rate limit, body and "
-            "validation, cache hit, an audit row committed before the answer, monitoring) for one cached citizen; `sustained` "
+            "validation, cache hit, an audit row durable before the answer (journaled on SQLite, committed on PostgreSQL), monitoring) for one cached citizen; `sustained` "
             f"is the same at 32 connections for {sustain}. `baseline` is a bare ASP.NET Core endpoint; `plain-hop` one plain "
             "HttpClient hop to a fast fake upstream and `pipeline-hop` the same hop through the resilience handler; "
             "`pipeline-flaky` an upstream failing 20 % of calls; `circuit-open` an upstream that is down once its circuit opened. "
