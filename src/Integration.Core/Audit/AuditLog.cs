@@ -69,7 +69,7 @@ public sealed class AuditLog(
 
     /// <summary>
     /// Records a lookup of <paramref name="subject"/> (an ID or phone number in clear; only its mask and keyed
-    /// hash are kept) and completes once the row is committed. Throws <see cref="Problems.StoreUnavailableException"/>
+    /// hash are kept) and completes once the row is durable (committed, or on SQLite appended to the audit journal). Throws <see cref="Problems.StoreUnavailableException"/>
     /// (503 <c>store_unavailable</c>) when the store cannot take it: the answer must then not be given.
     /// </summary>
     public Task RecordLookupAsync(string action, string connector, string? purpose, string subject, string subjectMasked, string result,
