@@ -296,34 +296,20 @@ public sealed class AuditLog(
                 "ON CONFLICT (journal) DO UPDATE SET moved_through = excluded.moved_through");
         }
 
-        await Store.SqliteBatchGate.WaitAsync();
-        try
+        var rows = _moveRows!;
+        var position = _movePosition!;
+        await rows.InTransactionAsync(Store.SqliteBatchGate, () =>
         {
-            _moveRows!.Begin();
-            try
+            for (var i = 0; i < batch.Count; i++)
             {
-                for (var i = 0; i < batch.Count; i++)
+                Bind(batch[i].Row, values);
+                rows.Insert(values);
+                if (i == batch.Count - 1 || batch[i + 1].Journal != batch[i].Journal)
                 {
-                    Bind(batch[i].Row, values);
-                    _moveRows.Insert(values);
-                    if (i == batch.Count - 1 || batch[i + 1].Journal != batch[i].Journal)
-                    {
-                        _movePosition!.Insert([batch[i].Journal.Name, batch[i].Sequence]);
-                    }
+                    position.Insert([batch[i].Journal.Name, batch[i].Sequence]);
                 }
-
-                _moveRows.Commit();
             }
-            catch
-            {
-                _moveRows.Rollback();
-                throw;
-            }
-        }
-        finally
-        {
-            Store.SqliteBatchGate.Release();
-        }
+        });
     }
 
     private void CloseMoveConnection()

@@ -443,30 +443,14 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
         // SQLite: BEGIN, one prepared single-row INSERT per row, COMMIT, all prepared once on this connection; the two
         // writers take turns on SQLite's single write lock.
         var statements = _sqliteStatements ??= new SqliteBatchStatements((SqliteConnection)_connection, Table, Columns);
-        await _store.SqliteBatchGate.WaitAsync();
-        try
+        await statements.InTransactionAsync(_store.SqliteBatchGate, () =>
         {
-            statements.Begin();
-            try
+            foreach (var entry in batch)
             {
-                foreach (var entry in batch)
-                {
-                    Bind(entry.Row, values);
-                    statements.Insert(values);
-                }
-
-                statements.Commit();
+                Bind(entry.Row, values);
+                statements.Insert(values);
             }
-            catch
-            {
-                statements.Rollback();
-                throw;
-            }
-        }
-        finally
-        {
-            _store.SqliteBatchGate.Release();
-        }
+        });
     }
 
     /// <summary>Whether batches go to <see cref="Journal"/> instead of the store.</summary>

@@ -59,6 +59,33 @@ internal sealed class SqliteBatchStatements : IDisposable
 
     public void Commit() => Step(_commit);
 
+    /// <summary>
+    /// Runs <paramref name="write"/> in one transaction of these statements (<c>BEGIN IMMEDIATE</c> … <c>COMMIT</c>, rolled
+    /// back if it throws), holding <paramref name="gate"/>, the in-process writers' turn at SQLite's single write lock.
+    /// </summary>
+    public async Task InTransactionAsync(SemaphoreSlim gate, Action write)
+    {
+        await gate.WaitAsync();
+        try
+        {
+            Begin();
+            try
+            {
+                write();
+                Commit();
+            }
+            catch
+            {
+                Rollback();
+                throw;
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     /// <summary>Ends a transaction left open by a failed step (a no-op when none is open).</summary>
     public void Rollback()
     {
