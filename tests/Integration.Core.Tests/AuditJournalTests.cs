@@ -37,8 +37,10 @@ public sealed class AuditJournalTests
         // transaction), and a sixth record cut short by the crash.
         var rows = Enumerable.Range(1, 5).Select(i => Row(i <= 2 ? $"copied {i}" : $"left {i}", 1_700_000_000_000 + i)).ToList();
         string path;
+        string name;
         using (var journal = AuditJournal.Create(database))
         {
+            name = journal.Name;
             journal.Append(rows, firstSequence: 1);
             path = Assert.Single(Journals(database));
             await using var connection = new SqliteConnection("Data Source=" + database);
@@ -55,6 +57,8 @@ public sealed class AuditJournalTests
             var recent = await next.Get<AuditLog>().ReadRecentAsync(50);
             Assert.Equal(["copied 1", "copied 2", "left 3", "left 4", "left 5"], recent.Select(r => r.Purpose).Reverse());
             Assert.DoesNotContain(path, Journals(database));
+            await using var connection = new SqliteConnection("Data Source=" + database);
+            Assert.DoesNotContain(name, await connection.QueryAsync<string>("SELECT journal FROM audit_journals")); // its progress is forgotten with it
         }
 
         Assert.Empty(Journals(database));

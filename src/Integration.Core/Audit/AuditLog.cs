@@ -363,12 +363,12 @@ public sealed class AuditLog(
 
         // Positions of journals that no longer exist (deleted once copied) are no longer needed.
         var directory = Path.GetDirectoryName(database)!;
-        await using var store = await Store.OpenAsync(cancellationToken);
-        var positions = await store.QueryAsync<string>("SELECT journal FROM audit_journals");
+        await using var positionsConnection = await Store.OpenAsync(cancellationToken);
+        var positions = await positionsConnection.QueryAsync<string>("SELECT journal FROM audit_journals");
         var gone = positions.Where(p => !File.Exists(Path.Combine(directory, p))).ToArray();
         if (gone.Length > 0)
         {
-            await store.ExecuteAsync("DELETE FROM audit_journals WHERE journal IN @gone", new { gone });
+            await positionsConnection.ExecuteAsync($"DELETE FROM audit_journals WHERE {Store.AnyOf("journal", "gone")}", new { gone });
         }
     }
 
