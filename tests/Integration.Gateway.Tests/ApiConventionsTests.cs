@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text;
+using Integration.Gateway.Security;
 using Integration.Testing;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
 
 namespace Integration.Gateway.Tests;
 
@@ -47,6 +50,24 @@ public sealed class ApiConventionsTests : IClassFixture<ApiConventionsTests.Host
         using var response = await client.GetAsync("/api/v1/connectors");
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
+    public void ScopeShortcut_TakesOnlyRoutesWhoseAuthorizationIsScopePoliciesAlone()
+    {
+        static string[]? Required(params object[] metadata) =>
+            ScopeAuthorizationMiddleware.RequiredScopes(new Endpoint(_ => Task.CompletedTask, new EndpointMetadataCollection(metadata), "route"));
+
+        Assert.Equal([Scopes.Identity, Scopes.Telco], Required(new AuthorizeAttribute(Scopes.IdentityAndTelco))!.Order());
+        Assert.Equal([Scopes.Identity, Scopes.Ops], Required(new AuthorizeAttribute(Scopes.Ops), new AuthorizeAttribute(Scopes.Identity))!.Order());
+
+        // Anything else stays with the framework's authorization, so a stricter requirement is never skipped.
+        Assert.Null(Required(new AuthorizeAttribute(Scopes.Identity), new AuthorizeAttribute("some-other-policy")));
+        Assert.Null(Required(new AuthorizeAttribute(Scopes.Identity), new AuthorizeAttribute { Roles = "admin" }));
+        Assert.Null(Required(new AuthorizeAttribute(Scopes.Identity) { AuthenticationSchemes = "Bearer" }));
+        Assert.Null(Required(new AuthorizeAttribute(Scopes.Identity), new AuthorizationPolicyBuilder().RequireClaim("scope", "never").Build()));
+        Assert.Null(Required(new AuthorizeAttribute()));
+        Assert.Null(Required());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -78,6 +79,7 @@ internal sealed class ApiClientPrincipal : ClientPrincipal
             ApiKeyAuthenticationHandler.SchemeName))
     {
         KeyHash = client.KeyHash is { Length: 64 } hex ? Convert.FromHexString(hex) : new byte[32];
+        _scopes = client.Scopes.ToFrozenSet(StringComparer.Ordinal);
         Authenticated = AuthenticateResult.Success(new AuthenticationTicket(this, ApiKeyAuthenticationHandler.SchemeName));
         var permits = client.PermitPerMinute;
         RateLimit = RateLimitPartition.GetFixedWindowLimiter(client.Name, _ => new FixedWindowRateLimiterOptions
@@ -86,6 +88,22 @@ internal sealed class ApiClientPrincipal : ClientPrincipal
             Window = TimeSpan.FromMinutes(1),
             QueueLimit = 0,
         });
+    }
+
+    private readonly FrozenSet<string> _scopes;
+
+    /// <summary>Whether the client holds every one of <paramref name="scopes"/> (its <c>scope</c> claims, compared as the policies do).</summary>
+    public bool HoldsAll(string[] scopes)
+    {
+        foreach (var scope in scopes)
+        {
+            if (!_scopes.Contains(scope))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>SHA-256 of the client's key (32 zero bytes when the configured hash is malformed: no key matches it).</summary>

@@ -16,4 +16,14 @@ public static class Scopes
     public const string IdentityAndTelco = "identity+telco";
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Identity, Telco, Payment, Portal, Linked, Ops, Reports };
+
+    /// <summary>
+    /// Every authorization policy of the gateway by name, with the scopes it requires of an authenticated client:
+    /// one per scope, and <see cref="IdentityAndTelco"/>. The policies are built from this table, and the scope check
+    /// on the request path reads it.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string[]> Policies = All
+        .Select(scope => KeyValuePair.Create(scope, new[] { scope }))
+        .Append(KeyValuePair.Create(IdentityAndTelco, new[] { Identity, Telco }))
+        .ToDictionary(StringComparer.Ordinal);
 }

@@ -27,11 +27,19 @@ internal static class SecurityServiceCollectionExtensions
     public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app)
     {
         app.Properties[AuthenticationMiddlewareSetKey] = true;
-        return app.UseMiddleware<ApiKeyMiddleware>().UseAuthorization();
+        app.Properties[AuthorizationMiddlewareSetKey] = true;
+        return app.UseMiddleware<ApiKeyMiddleware>().UseMiddleware<ScopeAuthorizationMiddleware>();
     }
 
     /// <summary>The property <c>UseAuthentication</c> sets (<c>AuthAppBuilderExtensions</c>) and the host looks for.</summary>
     private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
+
+    /// <summary>
+    /// The property <c>UseAuthorization</c> sets (<c>AuthorizationAppBuilderExtensions</c>): without it the host would
+    /// add the framework's authorization middleware in front of <see cref="ScopeAuthorizationMiddleware"/>, which
+    /// already runs it for every request it does not settle itself.
+    /// </summary>
+    private const string AuthorizationMiddlewareSetKey = "__AuthorizationMiddlewareSet";
 
     /// <summary>API-key authentication, one policy per scope, and per-client rate limits.</summary>
     public static IServiceCollection AddGatewaySecurity(this IServiceCollection services, IConfiguration configuration)
@@ -53,14 +61,17 @@ internal static class SecurityServiceCollectionExtensions
         services.AddSingleton<IPolicyEvaluator, ScopePolicyEvaluator>();
         services.AddAuthorization(o =>
         {
-            foreach (var scope in Scopes.All)
+            foreach (var (policy, scopes) in Scopes.Policies)
             {
-                o.AddPolicy(scope, p => p.RequireAuthenticatedUser().RequireClaim(Scopes.ClaimType, scope));
+                o.AddPolicy(policy, p =>
+                {
+                    p.RequireAuthenticatedUser();
+                    foreach (var scope in scopes)
+                    {
+                        p.RequireClaim(Scopes.ClaimType, scope);
+                    }
+                });
             }
-
-            o.AddPolicy(Scopes.IdentityAndTelco, p => p.RequireAuthenticatedUser()
-                .RequireClaim(Scopes.ClaimType, Scopes.Identity)
-                .RequireClaim(Scopes.ClaimType, Scopes.Telco));
         });
 
         services.AddRateLimiter(o =>
