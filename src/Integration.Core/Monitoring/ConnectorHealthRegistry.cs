@@ -93,7 +93,8 @@ public sealed class ConnectorHealthRegistry(TimeProvider time)
 
     public IReadOnlyCollection<ConnectorHealth> Connectors => _connectors.Values.OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
 
-    public ConnectorHealth Connector(string name) => _connectors.GetOrAdd(name, n => new ConnectorHealth(n, time));
+    public ConnectorHealth Connector(string name) =>
+        _connectors.TryGetValue(name, out var known) ? known : _connectors.GetOrAdd(name, static (n, t) => new ConnectorHealth(n, t), time);
 
     public bool TryGet(string name, out ConnectorHealth? health) => _connectors.TryGetValue(name, out health);
 }

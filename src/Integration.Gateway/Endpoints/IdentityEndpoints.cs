@@ -42,7 +42,7 @@ internal static class IdentityEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<VerifyCitizenResponse>, ProblemHttpResult>> VerifyAsync(
+    private static async Task<Results<JsonAnswer<VerifyCitizenResponse>, ProblemHttpResult>> VerifyAsync(
         VerifyCitizenRequest? body,
         [FromHeader(Name = LookupPurpose.Header)] string? purposeHeader,
         ICitizenVerifier verifier,
@@ -56,7 +56,7 @@ internal static class IdentityEndpoints
         }
 
         var result = verified.Value;
-        return TypedResults.Ok(new VerifyCitizenResponse(
+        return new JsonAnswer<VerifyCitizenResponse>(new VerifyCitizenResponse(
             result.Result,
             result.MismatchedFields,
             result.IdentityLevel,
