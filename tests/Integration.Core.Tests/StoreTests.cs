@@ -191,6 +191,27 @@ public sealed class StoreTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task ALookupResumedByItsCommit_CanRecordAnotherAndWaitForIt(string provider)
+    {
+        await using var host = await StartAsync(provider);
+        var audit = host.Get<AuditLog>();
+
+        // The audit writer resumes the callers of a committed batch itself: one that goes on to record a second lookup
+        // and wait for it must get that one committed too, by the same writer, rather than wait on it.
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            await audit.RecordLookupAsync("citizen_verify", "Identity", $"first {i}", "001089012345", "001*******45", "match");
+            await audit.RecordLookupAsync("citizen_verify", "Identity", $"then {i}", "001089012345", "001*******45", "match")
+                .WaitAsync(TimeSpan.FromSeconds(30));
+        }));
+
+        var purposes = (await audit.ReadRecentAsync(100)).Select(r => r.Purpose).ToHashSet();
+        Assert.All(Enumerable.Range(0, 20), i => Assert.Contains($"then {i}", purposes));
+        Assert.All(Enumerable.Range(0, 20), i => Assert.Contains($"first {i}", purposes));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task AuditRowsWrittenBeforeTheCommitOrderTable_SurviveItsMigration_AndReadNewestFirst(string provider)
     {
         var connectionString = provider == "sqlite"

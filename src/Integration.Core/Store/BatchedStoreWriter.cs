@@ -17,9 +17,9 @@ namespace Integration.Core.Store;
 /// waits until the transaction holding its row has committed (group commit: many callers, one commit). If
 /// the queue stays full beyond <see cref="QueueWait"/>, the batch fails or the commit takes longer than
 /// <see cref="CommitTimeout"/>, it gets a <see cref="StoreUnavailableException"/> (503 <c>store_unavailable</c>),
-/// so nothing is answered that is not recorded. Callers are released a batch at a time: one thread-pool work item
-/// per committed batch resumes its callers in turn (one wake-up per batch, not one per row), and one timer per
-/// writer refuses the callers whose commit is overdue (no timer per row).</item>
+/// so nothing is answered that is not recorded. Callers are released a batch at a time: the writer's loop resumes
+/// a committed batch's callers in turn before it takes the next batch (no wake-up per row, nor per batch), and one
+/// timer per writer refuses the callers whose commit is overdue (no timer per row).</item>
 /// <item><see cref="Enqueue"/> (best-effort rows, e.g. monitoring): never waits; a failed batch is retried
 /// with backoff (<see cref="MaxRetries"/> times) before its rows are dropped; a full queue drops the new
 /// row. Both are counted (<see cref="Dropped"/>) and logged.</item>
@@ -189,9 +189,15 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
     }
 
     /// <summary>
-    /// Resumes the callers of one batch, in turn, on one thread-pool work item: their continuations run there
-    /// (<see cref="Waiter"/> does not force each onto its own work item), never on the writer's loop. A caller whose
-    /// row was not committed gets a <see cref="StoreUnavailableException"/>.
+    /// Resumes the callers of one batch, in turn (<see cref="Waiter"/> does not force each onto its own work item).
+    /// <list type="bullet">
+    /// <item>Committed: on the writer's loop itself, before it takes the next batch. Each caller runs on until its
+    /// next asynchronous wait, typically its answer handed to the server, so the batch costs no thread-pool work
+    /// item and no thread woken to run it; the rows that arrive meanwhile make the next batch larger. Callers must
+    /// not block synchronously after the commit (ASP.NET Core's request path is asynchronous throughout).</item>
+    /// <item>Not committed: on one thread-pool work item, never on the writer's loop: each gets a
+    /// <see cref="StoreUnavailableException"/>, and its problem answer and log line are not the writer's work.</item>
+    /// </list>
     /// </summary>
     private void Release(List<Waiter> waiters, Outcome outcome)
     {
@@ -200,16 +206,22 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
             return;
         }
 
+        if (outcome == Outcome.Committed)
+        {
+            foreach (var waiter in waiters)
+            {
+                waiter.TrySetResult();
+            }
+
+            return;
+        }
+
         ThreadPool.UnsafeQueueUserWorkItem(
             static state =>
             {
                 foreach (var waiter in state.Waiters)
                 {
-                    if (state.Outcome == Outcome.Committed)
-                    {
-                        waiter.TrySetResult();
-                    }
-                    else if (waiter.TrySetException(new StoreUnavailableException()))
+                    if (waiter.TrySetException(new StoreUnavailableException()))
                     {
                         // Overdue: the row stays queued and will be written when the store answers; this answer is refused.
                         state.Writer.CountRefused(state.Outcome == Outcome.Overdue ? "the commit did not complete in time" : "the batch holding the row failed");
