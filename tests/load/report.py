@@ -31,27 +31,36 @@ fmt = lambda v: "–" if v is None else f"{v:.2f}"
 verdict = lambda ok: "met" if ok else "**missed**"
 NOFIG = ("no figure (non-2xx answers)", "**void**")
 
-def ratio_row(label, a, b, goal):
+# The throughput and latency goals are set for the SQLite store (the setting: one gateway, its embedded
+# store); another store's figures are quoted beside them, each against the same goal but not judged by it. Memory
+# and lost audit rows are judged on every store.
+GOAL_STORE = "sqlite"
+
+def judged(ok, quoted):
+    return ("quoted, within it" if ok else "quoted, **outside it**") if quoted else verdict(ok)
+
+def ratio_row(label, a, b, goal, quoted=False):
     if not (valid(a) and valid(b)):
         return (label, NOFIG[0], f"≥ {goal:.0%}", NOFIG[1])
     v = a["rps"] / b["rps"]
-    return (label, f"{v:.2f} ({a['rps']:,.0f} vs {b['rps']:,.0f} req/s)", f"≥ {goal}", verdict(v >= goal))
+    return (label, f"{v:.2f} ({a['rps']:,.0f} vs {b['rps']:,.0f} req/s)", f"≥ {goal}" + (" (on SQLite)" if quoted else ""), judged(v >= goal, quoted))
 
-def p99_row(label, a, goal, errors_expected=False):
+def p99_row(label, a, goal, errors_expected=False, quoted=False):
     if not (valid(a) or (errors_expected and a is not None and a["n"] > 0)):
         return (label, NOFIG[0], f"≤ {goal} ms", NOFIG[1])
-    return (label, f"{a['p99']:.2f} ms", f"≤ {goal} ms", verdict(a["p99"] <= goal))
+    return (label, f"{a['p99']:.2f} ms", f"≤ {goal} ms" + (" (on SQLite)" if quoted else ""), judged(a["p99"] <= goal, quoted))
 
 rows, scenarios, memory = [], {}, []
 for store in stores:
     get = lambda k: parse(f"{k}@{store}")
     for k in ["live-c32", "cached-check-c32", "live-c64", "cached-check-c64", "cached-check-c4", "sustained-c32"]:
         scenarios[f"{k} ({store})"] = get(k)
-    rows.append(ratio_row(f"{store}: cached check / `/health/live`, 32 connections", get("cached-check-c32"), get("live-c32"), 0.5))
-    rows.append(ratio_row(f"{store}: cached check / `/health/live`, 64 connections", get("cached-check-c64"), get("live-c64"), 0.5))
-    rows.append(p99_row(f"{store}: p99 of the cached check, 32 connections", get("cached-check-c32"), 20))
-    rows.append(p99_row(f"{store}: p99 of the cached check, 4 connections", get("cached-check-c4"), 5))
-    rows.append(p99_row(f"{store}: p99 of the cached check over {sustain} at full load", get("sustained-c32"), 20))
+    q = store != GOAL_STORE
+    rows.append(ratio_row(f"{store}: cached check / `/health/live`, 32 connections", get("cached-check-c32"), get("live-c32"), 0.5, quoted=q))
+    rows.append(ratio_row(f"{store}: cached check / `/health/live`, 64 connections", get("cached-check-c64"), get("live-c64"), 0.5, quoted=q))
+    rows.append(p99_row(f"{store}: p99 of the cached check, 32 connections", get("cached-check-c32"), 20, quoted=q))
+    rows.append(p99_row(f"{store}: p99 of the cached check, 4 connections", get("cached-check-c4"), 5, quoted=q))
+    rows.append(p99_row(f"{store}: p99 of the cached check over {sustain} at full load", get("sustained-c32"), 20, quoted=q))
     s = json.load(open(os.path.join(raw, f"summary-{store}.json")))
     during, after = s["rss_during_kb"] / 1024, s["rss_after_kb"] / 1024
     rows.append((f"{store}: gateway RSS, highest during the {sustain} run / 5 s after", f"{during:.0f} MB / {after:.0f} MB", "≤ 250 MB",
@@ -89,7 +98,9 @@ with open(out, "w") as o:
     for k, v in scenarios.items():
         if v is not None:
             o.write(f"| {k} | {v['rps']:.0f} | {fmt(v['p50'])} | {fmt(v['p99'])} | {v['n']} | {v['bad']} |\n")
-    o.write("\nScenarios: `live` is the gateway's own `/health/live` (the host's floor: Kestrel and the middleware, no work); "
+    o.write("\nScenarios: `live` is the gateway's own `/health/live` (the host's floor: Kestrel and the middleware, no work), "
+            "measured at 32 and 64 connections in slices alternating with the cached check's (their figures are over the "
+            "slices together; p99 is the highest slice's); "
             "`cached-check` is `POST /api/v1/identity/citizens/verify` through the whole gateway (API key, rate limit, body and "
             "validation, cache hit, an audit row durable before the answer (journaled on SQLite, committed on PostgreSQL), monitoring) for one cached citizen; `sustained` "
             f"is the same at 32 connections for {sustain}. `baseline` is a bare ASP.NET Core endpoint; `plain-hop` one plain "
