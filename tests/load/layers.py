@@ -21,7 +21,7 @@ layers=[
  ("audit: enqueue and wait (request side)", r"AuditLog(?!\+<MoveAsync|\+<CopyAsync|::CopyAsync|::Journal)|BatchedStoreWriter`1\+<CommitAsync|BatchedStoreWriter`1::CommitAsync"),
  ("store writers (background)", r"AuditJournal|AuditLog::CopyAsync|AuditLog\+<CopyAsync|AuditLog\+<MoveAsync|BatchedStoreWriter|Sqlite|sqlite3|SQLitePCL|Npgsql"),
  ("monitoring (timing, metrics, row)", r"ConnectorTelemetry|GatewayMetrics|Histogram|MetricsEventSource|Instrument`|Instrument\b|Counter`|Meter"),
- ("JSON answer", r"WriteAsJson|JsonSerializer|Utf8JsonWriter|SerializeAsync"),
+ ("JSON answer", r"WriteAsJson|JsonAnswer|JsonSerializer|Utf8JsonWriter|SerializeAsync"),
  ("tracing (spans)", r"System\.Diagnostics\.Activity|OpenTelemetry|DiagnosticListener|ActivitySource"),
  ("logging", r"Microsoft\.Extensions\.Logging"),
  ("other middleware and endpoint plumbing", r"ExceptionHandler|StatusCodePages|EndpointRouting|DfaMatcher|RequestSizeLimit|StaticFile|SwaggerUI|DeveloperExceptionPage|RequestDelegateFactory|IdentityEndpoints|CitizenVerifier|ForwardedHeaders"),
