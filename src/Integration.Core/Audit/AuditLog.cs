@@ -141,7 +141,7 @@ public sealed class AuditLog(
             journal.Append(rows, appended + 1);
             foreach (var row in rows)
             {
-                _toMove.Writer.TryWrite(new Journaled(++appended, row, journal));
+                _toMove.Writer.TryWrite(new Journaled(++appended, row, journal.Name));
             }
 
             Interlocked.Exchange(ref _appended, appended);
@@ -162,8 +162,8 @@ public sealed class AuditLog(
         }
     }
 
-    /// <summary>A journaled row waiting to be copied: its sequence number and the journal that holds it.</summary>
-    private readonly record struct Journaled(long Sequence, Row Row, AuditJournal Journal);
+    /// <summary>A journaled row waiting to be copied: its sequence number and the name of the journal that holds it.</summary>
+    private readonly record struct Journaled(long Sequence, Row Row, string Journal);
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -283,8 +283,6 @@ public sealed class AuditLog(
         }
     }
 
-    private static TimeSpan Backoff(int failures) => TimeSpan.FromMilliseconds(Math.Min(2000, 100 * Math.Pow(2, Math.Min(failures, 5))));
-
     /// <summary>One transaction: the rows, and how far each journal they came from has been copied.</summary>
     private async Task CopyAsync(List<Journaled> batch, object?[] values)
     {
@@ -306,7 +304,7 @@ public sealed class AuditLog(
                 rows.Insert(values);
                 if (i == batch.Count - 1 || batch[i + 1].Journal != batch[i].Journal)
                 {
-                    position.Insert([batch[i].Journal.Name, batch[i].Sequence]);
+                    position.Insert([batch[i].Journal, batch[i].Sequence]);
                 }
             }
         });
@@ -335,27 +333,24 @@ public sealed class AuditLog(
                 try
                 {
                     var rows = AuditJournal.Read(file);
-                    await using var connection = await Store.OpenAsync(cancellationToken);
-                    var moved = await connection.ExecuteScalarAsync<long?>(
-                        "SELECT moved_through FROM audit_journals WHERE journal = @name", new { name }) ?? 0;
-                    var missing = rows.Where(r => r.Sequence > moved).ToList();
-                    if (missing.Count > 0)
+                    await using (var connection = await Store.OpenAsync(cancellationToken))
                     {
-                        await using var transaction = await Store.BeginWriteAsync(connection, cancellationToken);
-                        await connection.ExecuteAsync(
-                            $"INSERT INTO {Table} ({string.Join(", ", Columns)}) VALUES (@Id, @At, @Client, @Action, @Connector, @Purpose, @SubjectMasked, @SubjectHash, @Result, @TraceId)",
-                            missing.Select(r => r.Row), transaction);
-                        await connection.ExecuteAsync(
-                            "INSERT INTO audit_journals (journal, moved_through) VALUES (@name, @through) ON CONFLICT (journal) DO UPDATE SET moved_through = excluded.moved_through",
-                            new { name, through = missing[^1].Sequence }, transaction);
-                        await transaction.CommitAsync(cancellationToken);
-                        Log.AuditJournalRecovered(Logger, missing.Count, name);
+                        var moved = await connection.ExecuteScalarAsync<long?>(
+                            "SELECT moved_through FROM audit_journals WHERE journal = @name", new { name }) ?? 0;
+                        var missing = rows.Where(r => r.Sequence > moved).Select(r => new Journaled(r.Sequence, r.Row, name)).ToList();
+                        if (missing.Count > 0)
+                        {
+                            // As the running copy does: the rows and the journal's position in one transaction.
+                            await CopyAsync(missing, new object?[Columns.Count]);
+                            Log.AuditJournalRecovered(Logger, missing.Count, name);
+                        }
                     }
 
                     File.Delete(file.Name); // still locked: no other starting gateway takes it meanwhile
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
+                    CloseMoveConnection();
                     Log.AuditJournalRecoveryFailed(Logger, name, ex);
                 }
             }

@@ -331,7 +331,8 @@ public abstract class BatchedStoreWriter<T> : BackgroundService
         }
     }
 
-    private static TimeSpan Backoff(int failures)
+    /// <summary>The wait before retrying after <paramref name="failures"/> failed writes in a row: doubling from 100 ms, at most 2 s.</summary>
+    protected static TimeSpan Backoff(int failures)
     {
         var delay = FirstBackoff * Math.Pow(2, Math.Max(0, failures - 1));
         return delay < MaxBackoff ? delay : MaxBackoff;

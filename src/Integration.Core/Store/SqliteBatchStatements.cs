@@ -34,7 +34,7 @@ internal sealed class SqliteBatchStatements : IDisposable
 
     private sqlite3 Db => _connection.Handle!;
 
-    public void Begin() => Step(_begin);
+    private void Begin() => Step(_begin);
 
     /// <summary>Inserts one row; <paramref name="values"/> in column order (null, text, integers, reals, booleans).</summary>
     public void Insert(object?[] values)
@@ -57,7 +57,7 @@ internal sealed class SqliteBatchStatements : IDisposable
         Step(_insert);
     }
 
-    public void Commit() => Step(_commit);
+    private void Commit() => Step(_commit);
 
     /// <summary>
     /// Runs <paramref name="write"/> in one transaction of these statements (<c>BEGIN IMMEDIATE</c> … <c>COMMIT</c>, rolled
@@ -87,7 +87,7 @@ internal sealed class SqliteBatchStatements : IDisposable
     }
 
     /// <summary>Ends a transaction left open by a failed step (a no-op when none is open).</summary>
-    public void Rollback()
+    private void Rollback()
     {
         if (raw.sqlite3_get_autocommit(Db) == 0)
         {

@@ -35,7 +35,7 @@ internal sealed class ApiKeyClients(IOptionsMonitor<GatewayOptions> gateway)
             : NoKey;
 
     /// <summary>The client whose key is <paramref name="key"/>, or null for an unknown key.</summary>
-    public ApiClientPrincipal? Find(string key)
+    private ApiClientPrincipal? Find(string key)
     {
         Span<byte> presented = stackalloc byte[32];
         var length = Encoding.UTF8.GetMaxByteCount(key.Length);

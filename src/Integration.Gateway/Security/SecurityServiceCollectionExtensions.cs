@@ -1,6 +1,5 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -58,7 +57,6 @@ internal static class SecurityServiceCollectionExtensions
             o.AddScheme<ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
             o.DefaultScheme = ApiKeyAuthenticationHandler.SchemeName;
         });
-        services.AddSingleton<IPolicyEvaluator, ScopePolicyEvaluator>();
         services.AddAuthorization(o =>
         {
             foreach (var (policy, scopes) in Scopes.Policies)
