@@ -104,7 +104,8 @@ public sealed class ResilienceHandlerTests : IAsyncLifetime
     public async Task Send_PostWithoutSafeMark_IsSentExactlyOnce()
     {
         await StubAsync("POST", "charge", new { status = 503 });
-        await using var host = await CoreHost.StartAsync();
+        // A POST has one attempt: give it time to reach WireMock on a busy machine (the host's 0.5 s is for the timeout tests).
+        await using var host = await CoreHost.StartAsync(new Dictionary<string, string?> { ["Connectors:Test:Resilience:AttemptTimeout"] = "00:00:04" });
 
         using var response = await host.Client.PostAsync("charge", new StringContent("{\"amount\":1}"));
 
